@@ -1,0 +1,5 @@
+from django.conf import settings
+
+
+def easel(request):
+    return {"offline_demo": settings.OFFLINE_DEMO}

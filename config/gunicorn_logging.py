@@ -1,0 +1,15 @@
+import re
+
+from gunicorn.glogging import Logger
+
+# Share-link tokens are bearer secrets: keep them out of access logs.
+SHARE_TOKEN = re.compile(r"(/s/)[A-Za-z0-9_-]{16,}")
+
+
+class RedactingLogger(Logger):
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key in ("r", "U", "q", "f"):
+            if isinstance(atoms.get(key), str):
+                atoms[key] = SHARE_TOKEN.sub(r"\1<redacted>", atoms[key])
+        return atoms

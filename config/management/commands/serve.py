@@ -1,0 +1,191 @@
+"""`manage.py serve`: all of Easel on one machine, in one command.
+
+Applies migrations, creates the first admin, then runs gunicorn and the task worker as child processes
+(and, with no OPENROUTER_API_KEY, the offline OpenRouter stand-in). Ctrl-C stops every child cleanly;
+a child that dies is reported and stops the rest.
+"""
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from config.env import env_str
+
+BASE_DIR = Path(settings.BASE_DIR)
+STOP_GRACE_SECONDS = {"web": 30, "worker": None, "stand-in": 5}  # None: as long as generations take
+
+
+@dataclass
+class Child:
+    name: str
+    process: subprocess.Popen
+
+
+class Command(BaseCommand):
+    help = "Run Easel on this machine: web server, task worker and (without an API key) the offline stand-in."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--port", type=int, default=settings.PORT, help="Web port (default: PORT or 8000)."
+        )
+        parser.add_argument(
+            "--bind",
+            default=env_str("EASEL_BIND", "127.0.0.1"),
+            help="Address to listen on (default: EASEL_BIND or 127.0.0.1).",
+        )
+
+    def handle(self, *, port: int, bind: str, verbosity: int, **options):
+        self.stopping = False
+        self.children: list[Child] = []
+        call_command("migrate", interactive=False, verbosity=max(0, verbosity - 1))
+        self._ensure_first_admin()
+
+        env = {**os.environ, "PORT": str(port), "EASEL_BIND": bind, "PYTHONUNBUFFERED": "1"}
+        signal.signal(signal.SIGINT, self._on_signal)
+        signal.signal(signal.SIGTERM, self._on_signal)
+        try:
+            if not settings.OPENROUTER_API_KEY:
+                self._start_standin(env)
+            self._start("web", [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"], env)
+            self._start("worker", [sys.executable, "manage.py", "run_worker"], env)
+            self._wait_for_port("web", "127.0.0.1" if bind in ("0.0.0.0", "::") else bind, port)
+            host = "localhost" if bind in ("0.0.0.0", "127.0.0.1", "::") else bind
+            self.stdout.write(
+                self.style.SUCCESS(f"Easel is running at http://{host}:{port}/  (Ctrl-C stops it)")
+            )
+            exit_code = self._supervise()
+        finally:
+            self._stop_all()
+        if exit_code:
+            sys.exit(exit_code)
+
+    # --- first admin ----------------------------------------------------------------------------
+    def _ensure_first_admin(self) -> None:
+        User = get_user_model()
+        if User.objects.filter(is_superuser=True).exists():
+            return
+        username = env_str("EASEL_ADMIN_USER", "admin")
+        password = os.environ.get("EASEL_ADMIN_PASSWORD", "")
+        if User.objects.filter(username=username).exists():
+            raise CommandError(
+                f"There is no admin yet, and the user {username!r} exists but is not one: "
+                f"set EASEL_ADMIN_USER to a new name, or run `manage.py createsuperuser`."
+            )
+        generated = not password
+        password = password or secrets.token_urlsafe(12)
+        User.objects.create_superuser(username=username, email="", password=password)
+        if generated:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Created the first admin. Username: {username}  Password: {password}\n"
+                    "This password is shown once: sign in and change it (or set EASEL_ADMIN_PASSWORD next time)."
+                )
+            )
+        else:
+            self.stdout.write(
+                f"Created the first admin {username!r} with the password from EASEL_ADMIN_PASSWORD."
+            )
+
+    # --- the offline stand-in -------------------------------------------------------------------
+    def _start_standin(self, env: dict) -> None:
+        standin_port = _free_port()
+        self._start(
+            "stand-in", [sys.executable, "manage.py", "openrouter_standin", "--port", str(standin_port)], env
+        )
+        self._wait_for_port("stand-in", "127.0.0.1", standin_port)
+        env.update(
+            OPENROUTER_BASE_URL=f"http://127.0.0.1:{standin_port}/api/v1",
+            OPENROUTER_API_KEY="sk-or-v1-offline-stand-in",
+            EASEL_OFFLINE_DEMO="true",
+        )
+        # Same code path as an admin's sync, pointed at the stand-in, with its image models enabled.
+        subprocess.run(
+            [sys.executable, "manage.py", "sync_models", "--enable-all"], env=env, check=True, cwd=BASE_DIR
+        )
+        self.stdout.write(
+            self.style.WARNING(
+                "No OPENROUTER_API_KEY: running the offline demo. "
+                "Images come from the built-in stand-in, not OpenRouter."
+            )
+        )
+
+    # --- children -------------------------------------------------------------------------------
+    def _start(self, name: str, command: list[str], env: dict) -> None:
+        # A session of its own: Ctrl-C reaches only this process, which then stops each child in order.
+        process = subprocess.Popen(command, env=env, cwd=BASE_DIR, start_new_session=True)
+        self.children.append(Child(name, process))
+
+    def _wait_for_port(self, name: str, host: str, port: int, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        child = next(c for c in self.children if c.name == name)
+        while time.monotonic() < deadline:
+            if child.process.poll() is not None:
+                raise CommandError(
+                    f"The {name} process exited with code {child.process.returncode} while starting."
+                )
+            try:
+                with socket.create_connection((host, port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise CommandError(f"The {name} process did not listen on port {port} within {timeout:.0f} s.")
+
+    def _supervise(self) -> int:
+        while not self.stopping:
+            for child in self.children:
+                code = child.process.poll()
+                if code is not None:
+                    self.stderr.write(
+                        self.style.ERROR(
+                            f"easel: the {child.name} process exited unexpectedly (code {code}); stopping the others."
+                        )
+                    )
+                    return 1
+            time.sleep(0.2)
+        return 0
+
+    def _on_signal(self, signum, frame) -> None:
+        if self.stopping:
+            self.stderr.write("easel: stopping now.")
+            for child in self.children:
+                if child.process.poll() is None:
+                    child.process.kill()
+            os._exit(1)
+        self.stopping = True
+        self.stderr.write("easel: stopping (running generations finish first; Ctrl-C again to force)…")
+
+    def _stop_all(self) -> None:
+        # Web and worker first (the worker may be talking to the stand-in), the stand-in last.
+        first = [child for child in self.children if child.name != "stand-in"]
+        last = [child for child in self.children if child.name == "stand-in"]
+        for group in (first, last):
+            for child in group:
+                if child.process.poll() is None:
+                    child.process.terminate()
+            for child in group:
+                self._wait(child, STOP_GRACE_SECONDS.get(child.name))
+
+    def _wait(self, child: Child, timeout: float | None) -> None:
+        try:
+            child.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.stderr.write(f"easel: the {child.name} process did not stop in {timeout} s; killing it.")
+            child.process.kill()
+            child.process.wait()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

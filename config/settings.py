@@ -1,0 +1,283 @@
+"""Easel's one settings module: every value a deployment may change comes from the environment.
+
+The README's table lists each variable; `config.env` turns a malformed value into one clear line.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.utils.csp import CSP
+
+from config.env import (
+    EnvError,
+    env_bool,
+    env_choice,
+    env_decimal_or_blank,
+    env_float,
+    env_int,
+    env_list,
+    env_origins,
+    env_path,
+    env_str,
+    env_url,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# --- Where Easel keeps its state: database, media and the generated secret key -----------------
+DATA_DIR = env_path("EASEL_DATA_DIR", BASE_DIR / "data")
+try:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+except OSError as exc:
+    raise EnvError(
+        f"EASEL_DATA_DIR={str(DATA_DIR)!r} cannot be created ({exc.strerror}): use a writable directory."
+    ) from None
+
+
+def _secret_key_from_data_dir() -> str:
+    """Generate the key on first start and keep it, so sessions survive restarts.
+
+    O_EXCL makes concurrent first starts (web and worker) agree on one key.
+    """
+    path = DATA_DIR / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_text().strip()
+        if len(key) < 50:
+            raise EnvError(
+                f"{path} holds a key shorter than 50 characters: delete it to generate a new one."
+            ) from None
+        return key
+    key = secrets.token_urlsafe(50)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+SECRET_KEY = env_str("SECRET_KEY") or _secret_key_from_data_dir()
+DEBUG = env_bool("EASEL_DEBUG", False)
+ALLOWED_HOSTS = env_list("EASEL_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = env_origins("EASEL_CSRF_TRUSTED_ORIGINS")
+PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
+
+# --- Production switches -------------------------------------------------------------------------
+HTTPS = env_bool("EASEL_HTTPS", False)
+if env_bool("EASEL_PROXY_SSL_HEADER", False):
+    # Only behind a proxy that sets (and strips client-sent) X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("EASEL_SSL_REDIRECT", HTTPS)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("EASEL_SECURE_COOKIES", HTTPS)
+SECURE_HSTS_SECONDS = env_int("EASEL_HSTS_SECONDS", 31_536_000 if HTTPS else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("EASEL_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("EASEL_HSTS_PRELOAD", HTTPS)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+
+# Pages carry no inline script or style; htmx and our own JS are static files with the nonce.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
+# --- Applications --------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_tasks_db",
+    "config.apps.EaselConfig",
+    "imagegen",
+    "gallery",
+]
+
+MIDDLEWARE = [
+    "config.middleware.HealthCheckMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "config.context_processors.easel",
+            ],
+        },
+    },
+]
+
+# --- Database: SQLite in the data directory, or PostgreSQL from DATABASE_URL ----------------------
+SQLITE_OPTIONS = {
+    # IMMEDIATE makes writers queue on the busy timeout instead of failing with "database is locked".
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 30,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON",
+}
+
+
+def _database_from_url(url: str) -> dict:
+    accepted = "use postgres://USER:PASSWORD@HOST:5432/NAME (or sqlite:////absolute/path.sqlite3)"
+    scheme = url.split(":", 1)[0].lower()
+    if scheme not in ("postgres", "postgresql", "pgsql", "sqlite"):
+        raise EnvError(f"DATABASE_URL has the scheme {scheme!r}, which Easel does not support: {accepted}.")
+    try:
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    except Exception as exc:  # dj-database-url raises several types for bad URLs
+        raise EnvError(f"DATABASE_URL could not be read ({exc}): {accepted}.") from None
+    if not config.get("NAME"):
+        raise EnvError(f"DATABASE_URL names no database: {accepted}.")
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["CONN_MAX_AGE"] = 0
+        config["OPTIONS"] = dict(SQLITE_OPTIONS)
+    return config
+
+
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": _database_from_url(DATABASE_URL)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "easel.sqlite3",
+            "OPTIONS": dict(SQLITE_OPTIONS),
+        }
+    }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory: the test server, worker threads and subprocesses all share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-easel.sqlite3")}
+
+# --- Sign-in ------------------------------------------------------------------------------------
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "imagegen:generate"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Language, time ---------------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("EASEL_TIME_ZONE", "UTC")
+USE_I18N = False
+USE_TZ = True
+
+# --- Static files (whitenoise) and media (Django storage: disk, or S3-compatible) -----------------
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = env_path("EASEL_STATIC_ROOT", BASE_DIR / "staticfiles")
+MEDIA_ROOT = DATA_DIR / "media"
+S3_BUCKET = env_str("EASEL_S3_BUCKET")
+if S3_BUCKET:
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env_str("EASEL_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("EASEL_S3_REGION") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "file_overwrite": True,  # names are content hashes: same name, same bytes
+        },
+    }
+else:
+    DEFAULT_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT},
+    }
+STORAGES = {
+    "default": DEFAULT_STORAGE,
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# When nginx fronts Easel: files are handed off with X-Accel-Redirect under this internal prefix.
+MEDIA_ACCEL_PREFIX = env_str("EASEL_MEDIA_ACCEL_PREFIX")
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+
+# --- Background tasks ------------------------------------------------------------------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+WORKER_THREADS = env_int("EASEL_WORKER_THREADS", 20, minimum=1, maximum=200)
+WORKER_POLL_SECONDS = env_float("EASEL_WORKER_POLL_SECONDS", 0.2, minimum=0.01)
+HEARTBEAT_SECONDS = env_float("EASEL_HEARTBEAT_SECONDS", 10, minimum=0.1)
+HEARTBEAT_STALE_SECONDS = env_float("EASEL_HEARTBEAT_STALE_SECONDS", 60, minimum=0.5)
+RECOVERY_INTERVAL_SECONDS = env_float("EASEL_RECOVERY_INTERVAL_SECONDS", 30, minimum=0.5)
+
+# --- OpenRouter ------------------------------------------------------------------------------------
+OPENROUTER_API_KEY = env_str("OPENROUTER_API_KEY")
+OPENROUTER_BASE_URL = env_url("OPENROUTER_BASE_URL", "https://openrouter.ai/api/v1")
+OPENROUTER_APP_URL = env_str("OPENROUTER_APP_URL", "https://github.com/easel-images/easel")
+OPENROUTER_APP_TITLE = env_str("OPENROUTER_APP_TITLE", "Easel")
+OPENROUTER_CONNECT_TIMEOUT = env_float("OPENROUTER_CONNECT_TIMEOUT", 10, minimum=0.1)
+OPENROUTER_IDLE_TIMEOUT = env_float("OPENROUTER_IDLE_TIMEOUT", 120, minimum=0.1)
+OPENROUTER_TOTAL_TIMEOUT = env_float("OPENROUTER_TOTAL_TIMEOUT", 600, minimum=1)
+OPENROUTER_MAX_ATTEMPTS = env_int("OPENROUTER_MAX_ATTEMPTS", 3, minimum=1, maximum=10)
+OPENROUTER_RETRY_AFTER_CAP = env_float("OPENROUTER_RETRY_AFTER_CAP", 60, minimum=0)
+# The stand-in is running in place of OpenRouter (set by `manage.py serve` when no key is given).
+OFFLINE_DEMO = env_bool("EASEL_OFFLINE_DEMO", False)
+
+# --- Images ----------------------------------------------------------------------------------------
+MAX_IMAGE_BYTES = env_int("EASEL_MAX_IMAGE_BYTES", 50 * 1024 * 1024, minimum=1024)
+MAX_IMAGE_PIXELS = env_int("EASEL_MAX_IMAGE_PIXELS", 40_000_000, minimum=1)
+MAX_REFERENCE_BYTES = 10 * 1024 * 1024
+THUMBNAIL_LONG_SIDE = 512
+
+# --- Team controls ---------------------------------------------------------------------------------
+TEAM_MONTHLY_BUDGET_USD = env_decimal_or_blank("EASEL_MONTHLY_BUDGET_USD")
+MAX_RUNNING_PER_MEMBER = env_int("EASEL_MAX_RUNNING_PER_MEMBER", 4, minimum=1)
+MAX_SUBMISSIONS_PER_MINUTE = env_int("EASEL_MAX_SUBMISSIONS_PER_MINUTE", 20, minimum=1)
+TRASH_DAYS = env_int("EASEL_TRASH_DAYS", 30, minimum=1)
+
+# --- Logging: plain lines on stderr, collected by whatever runs the process -----------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "easel": {"level": env_choice("EASEL_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))},
+        "django_tasks_db": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,7 @@
+#!/bin/sh
+# Apply migrations first when asked (the web service does; the worker waits for it), then run the command.
+set -e
+if [ "${EASEL_MIGRATE_ON_START:-false}" = "true" ]; then
+    python manage.py migrate --noinput
+fi
+exec "$@"

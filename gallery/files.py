@@ -1,0 +1,158 @@
+"""Image files on Django's default storage: atomic writes, thumbnails, and the one way bytes are served.
+
+Names are content hashes (`images/ab/<sha256>.png`), so a name always means the same bytes: files are
+never rewritten, responses can be cached forever, and two rows may share one file.
+"""
+
+import hashlib
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.http import FileResponse, HttpResponse, HttpResponseNotModified, HttpResponseRedirect
+from django.utils.text import slugify
+from PIL import Image as PILImage
+
+EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
+MIME_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+THUMBNAIL_MIME = "image/webp"
+# Served files can never run script or be framed, whatever their bytes say.
+FILE_CSP = "default-src 'none'; sandbox"
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def original_name(*, sha256: str, image_format: str, folder: str = "images") -> str:
+    return f"{folder}/{sha256[:2]}/{sha256}.{EXTENSIONS[image_format]}"
+
+
+def thumbnail_name(*, sha256: str) -> str:
+    return f"thumbs/{sha256[:2]}/{sha256}.webp"
+
+
+def write_file(*, name: str, data: bytes) -> bool:
+    """Write `data` under `name` unless it is already there; True when this call created the file.
+
+    On disk the bytes go to a temporary file in the same folder, are fsynced, then renamed into place,
+    so a crash or a full disk never leaves a partial file under the final name.
+    """
+    storage = default_storage
+    if isinstance(storage, FileSystemStorage):
+        path = Path(storage.path(name))
+        if path.exists():
+            return False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp_path = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(temp_path, 0o644)
+            os.replace(temp_path, path)
+        except BaseException:
+            Path(temp_path).unlink(missing_ok=True)
+            raise
+        _fsync_directory(path.parent)
+        return True
+    if storage.exists(name):
+        return False
+    storage.save(name, ContentFile(data))
+    return True
+
+
+def delete_file(*, name: str) -> None:
+    if name:
+        default_storage.delete(name)
+
+
+def read_file(*, name: str) -> bytes:
+    with default_storage.open(name, "rb") as handle:
+        return handle.read()
+
+
+def _fsync_directory(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@dataclass(frozen=True)
+class Thumbnail:
+    data: bytes
+    width: int
+    height: int
+
+
+def make_thumbnail(data: bytes, *, long_side: int | None = None) -> Thumbnail:
+    """A WebP whose long side is at most `long_side` pixels (THUMBNAIL_LONG_SIDE)."""
+    long_side = long_side or settings.THUMBNAIL_LONG_SIDE
+    with PILImage.open(io.BytesIO(data), formats=list(EXTENSIONS)) as source:
+        source.draft("RGB", (long_side, long_side))  # JPEG decodes at a reduced scale: much faster
+        image = source.convert("RGBA" if _has_alpha(source) else "RGB")
+    image.thumbnail((long_side, long_side), PILImage.Resampling.LANCZOS, reducing_gap=2.0)
+    out = io.BytesIO()
+    image.save(out, "WEBP", quality=80, method=4)
+    return Thumbnail(data=out.getvalue(), width=image.width, height=image.height)
+
+
+def _has_alpha(image: PILImage.Image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+
+
+def download_filename(*, created_at, prompt: str, extension: str) -> str:
+    """`2026-11-27-a-red-fox-in-the-snow.png`: sortable, readable, ASCII only."""
+    words = slugify(prompt)[:60].strip("-") or "image"
+    return f"{created_at:%Y-%m-%d}-{words}.{extension}"
+
+
+def file_response(
+    request,
+    *,
+    name: str,
+    content_type: str,
+    etag: str,
+    filename: str,
+    as_attachment: bool = False,
+    cache_control: str = "private, max-age=31536000, immutable",
+) -> HttpResponse:
+    """Serve a stored file after the caller has checked the viewer may see it.
+
+    With EASEL_MEDIA_ACCEL_PREFIX, nginx streams the bytes (X-Accel-Redirect); on object storage the
+    viewer is redirected to a short-lived signed URL; otherwise Django streams the file itself.
+    """
+    quoted_etag = f'"{etag}"'
+    if quoted_etag in _if_none_match(request):
+        response = HttpResponseNotModified()
+    elif settings.MEDIA_ACCEL_PREFIX:
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = settings.MEDIA_ACCEL_PREFIX.rstrip("/") + "/" + name
+    elif not isinstance(default_storage, FileSystemStorage):
+        response = HttpResponseRedirect(default_storage.url(name))
+        response["Cache-Control"] = "private, no-store"
+        return response
+    else:
+        response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
+    disposition = "attachment" if as_attachment else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["Content-Type"] = content_type
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = FILE_CSP
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    response["Cache-Control"] = cache_control
+    response["ETag"] = quoted_etag
+    return response
+
+
+def _if_none_match(request) -> set[str]:
+    header = request.headers.get("If-None-Match", "")
+    return {part.strip().removeprefix("W/") for part in header.split(",") if part.strip()}

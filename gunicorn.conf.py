@@ -1,0 +1,27 @@
+"""gunicorn settings for Easel (`gunicorn -c gunicorn.conf.py config.wsgi`). Values come from the environment."""
+
+import sys
+
+from config.env import EnvError, env_int, env_str
+
+try:
+    # Read every setting once in the master, so a malformed variable is one clear line, not a worker crash loop.
+    from config import settings as easel_settings
+except EnvError as exc:
+    sys.exit(f"easel: configuration error: {exc}")
+
+wsgi_app = "config.wsgi:application"
+bind = f"{env_str('EASEL_BIND', '127.0.0.1')}:{easel_settings.PORT}"
+workers = env_int("EASEL_WEB_WORKERS", 2, minimum=1, maximum=64)
+# Threads: no request ever waits on OpenRouter (the worker does), so a few threads per process suffice.
+worker_class = "gthread"
+threads = env_int("EASEL_WEB_THREADS", 8, minimum=1, maximum=256)
+timeout = 60
+graceful_timeout = 30
+keepalive = 5
+max_requests = 5000
+max_requests_jitter = 500
+forwarded_allow_ips = env_str("EASEL_FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = "-" if env_str("EASEL_ACCESS_LOG", "true").lower() in ("1", "true", "yes", "on") else None
+errorlog = "-"
+logger_class = "config.gunicorn_logging.RedactingLogger"

@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.utils.crypto import get_random_string
+
+from imagegen import services
+from imagegen.worker import PoolWorker
+
+
+class Command(BaseCommand):
+    help = "Run the task worker: generations run concurrently in a thread pool (EASEL_WORKER_THREADS)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=settings.WORKER_THREADS,
+            help="Generations run at once (default: EASEL_WORKER_THREADS).",
+        )
+        parser.add_argument("--worker-id", default="", help="A unique id for this worker (default: random).")
+
+    def handle(self, *, threads: int, worker_id: str, verbosity: int, **options):
+        worker = PoolWorker(
+            worker_id=worker_id or f"worker-{get_random_string(12)}",
+            threads=max(1, threads),
+            poll_seconds=settings.WORKER_POLL_SECONDS,
+            heartbeat_seconds=settings.HEARTBEAT_SECONDS,
+            recovery_seconds=settings.RECOVERY_INTERVAL_SECONDS,
+            heartbeat=lambda worker_id: services.generations_heartbeat(worker_id=worker_id),
+            recover=lambda: services.generations_recover(),
+        )
+        worker.install_signal_handlers()
+        worker.run()

@@ -1,0 +1,162 @@
+"""The task worker: one process that runs many generations at once.
+
+django-tasks-db's `db_worker` runs one task at a time, and a generation is mostly seconds of waiting on
+OpenRouter. So one loop claims queued tasks (django-tasks-db's own claim: SKIP LOCKED on PostgreSQL, an
+exclusive transaction on SQLite) and hands each to a thread pool; the pool's size is the number of
+generations this process runs concurrently. The same loop beats the heartbeat of the generations it
+runs and, every so often, recovers generations whose worker died.
+
+SIGTERM or Ctrl-C stops claiming and lets running generations finish; a second signal exits at once.
+"""
+
+import contextvars
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from django.db import OperationalError, close_old_connections, connections
+from django_tasks_db.management.commands.db_worker import Worker as DBWorker
+from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
+
+logger = logging.getLogger("easel.worker")
+
+# The id of the worker running the current task, for code that records who holds a generation.
+current_worker_id: contextvars.ContextVar[str] = contextvars.ContextVar("current_worker_id", default="")
+
+
+class PoolWorker:
+    def __init__(
+        self,
+        *,
+        worker_id: str,
+        threads: int,
+        poll_seconds: float,
+        heartbeat_seconds: float,
+        recovery_seconds: float,
+        heartbeat: Callable[[str], None],
+        recover: Callable[[], None],
+        queue_names: tuple[str, ...] = ("default",),
+        backend_name: str = "default",
+    ):
+        self.worker_id = worker_id
+        self.threads = threads
+        self.poll_seconds = poll_seconds
+        self.heartbeat_seconds = heartbeat_seconds
+        self.recovery_seconds = recovery_seconds
+        self.heartbeat = heartbeat
+        self.recover = recover
+        self.queue_names = queue_names
+        self.backend_name = backend_name
+        self.stopping = threading.Event()
+        self.free_slots = threading.Semaphore(threads)
+        # Reused only for its run_task(): calls the task, records success or failure, sends signals.
+        self._task_runner = DBWorker(
+            queue_names=list(queue_names),
+            interval=poll_seconds,
+            batch=False,
+            backend_name=backend_name,
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=worker_id,
+            excluded_queue_names=[],
+        )
+
+    # --- signals -------------------------------------------------------------------------------
+    def install_signal_handlers(self) -> None:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, self._on_signal)
+
+    def _on_signal(self, signum, frame) -> None:
+        if self.stopping.is_set():
+            logger.warning(
+                "Second %s: exiting now; recovery will settle unfinished generations.",
+                signal.strsignal(signum),
+            )
+            # Running threads cannot be interrupted; leave without waiting for them.
+            import os
+
+            os._exit(1)
+        logger.warning(
+            "%s: finishing running generations, then stopping (press Ctrl-C again to force).",
+            signal.strsignal(signum),
+        )
+        self.stopping.set()
+
+    # --- main loop ------------------------------------------------------------------------------
+    def run(self) -> None:
+        logger.info("Worker %s started: %d generations at once.", self.worker_id, self.threads)
+        self._safely(self.recover, "recovery")
+        next_heartbeat = next_recovery = time.monotonic()
+        next_recovery += self.recovery_seconds
+        pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="generation")
+        try:
+            while not self.stopping.is_set():
+                now = time.monotonic()
+                if now >= next_heartbeat:
+                    self._safely(lambda: self.heartbeat(self.worker_id), "heartbeat")
+                    next_heartbeat = now + self.heartbeat_seconds
+                if now >= next_recovery:
+                    self._safely(self.recover, "recovery")
+                    next_recovery = now + self.recovery_seconds
+
+                if not self.free_slots.acquire(timeout=self.poll_seconds):
+                    continue
+                task_result = self._claim_next()
+                if task_result is None:
+                    self.free_slots.release()
+                    self.stopping.wait(self.poll_seconds)
+                    continue
+                pool.submit(self._run, task_result)
+        finally:
+            close_old_connections()
+            logger.info("Worker %s waiting for running generations to finish.", self.worker_id)
+            self._beat_until_done(pool)
+            logger.info("Worker %s stopped.", self.worker_id)
+
+    def _beat_until_done(self, pool: ThreadPoolExecutor) -> None:
+        """Keep the heartbeat going while the pool drains, so recovery never takes live work."""
+        drained = threading.Event()
+        threading.Thread(target=lambda: (pool.shutdown(wait=True), drained.set()), daemon=True).start()
+        while not drained.wait(self.heartbeat_seconds):
+            self._safely(lambda: self.heartbeat(self.worker_id), "heartbeat")
+        connections.close_all()
+
+    def _claim_next(self) -> DBTaskResult | None:
+        close_old_connections()
+        tasks = DBTaskResult.objects.ready().filter(
+            backend_name=self.backend_name, queue_name__in=self.queue_names
+        )
+        try:
+            with exclusive_transaction(tasks.db):
+                task_result = tasks.get_locked()
+                if task_result is not None:
+                    task_result.claim(self.worker_id)
+                return task_result
+        except OperationalError as exc:
+            if is_locked_database_exception(exc):
+                return None
+            raise
+
+    def _run(self, task_result: DBTaskResult) -> None:
+        token = current_worker_id.set(self.worker_id)
+        try:
+            close_old_connections()
+            self._task_runner.run_task(task_result)
+        except Exception:
+            logger.exception("Task %s crashed the worker thread", task_result.id)
+        finally:
+            current_worker_id.reset(token)
+            connections.close_all()
+            self.free_slots.release()
+
+    def _safely(self, action: Callable[[], None], what: str) -> None:
+        try:
+            action()
+        except Exception:
+            # A database hiccup must not kill the worker: the next round tries again.
+            logger.exception("Worker %s: %s failed; will retry", self.worker_id, what)
+            close_old_connections()

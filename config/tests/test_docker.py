@@ -38,7 +38,8 @@ def test_dockerfile_settings():
     assert "manage.py collectstatic --noinput" in runs
     assert "useradd" in runs
     user = instruction("USER")
-    assert user and user[-1] not in ("root", "0")
+    assert user
+    assert user[-1] not in ("root", "0")
     assert instruction("VOLUME") == ['["/data"]']
     assert any("/healthz" in check for check in instruction("HEALTHCHECK"))
     assert instruction("CMD") == ['["gunicorn", "-c", "gunicorn.conf.py"]']
@@ -123,7 +124,7 @@ def test_dockerfile_commands_build_and_serve_outside_docker(tmp_path):
         text=True,
     )
     try:
-        healthcheck = [rest for rest in instruction("HEALTHCHECK")][0]
+        healthcheck = next(iter(instruction("HEALTHCHECK")))
         probe = re.search(r'CMD \["python", "-c", "(.*)"\]$', healthcheck).group(1)
         deadline = time.monotonic() + 60
         while True:

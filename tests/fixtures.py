@@ -59,3 +59,54 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "accept_downloads": True}
+
+
+# --- Gallery images with real files ---------------------------------------------------------------
+def png_bytes(width: int = 64, height: int = 64, color: tuple[int, int, int] = (200, 60, 40)) -> bytes:
+    import io
+
+    from PIL import Image as PILImage
+
+    out = io.BytesIO()
+    PILImage.new("RGB", (width, height), color).save(out, "PNG")
+    return out.getvalue()
+
+
+def create_image(
+    *,
+    owner,
+    prompt: str = "a red fox in the snow",
+    model_slug: str = "google/gemini-2.5-flash-image",
+    width: int = 64,
+    height: int = 64,
+    color=(200, 60, 40),
+    aspect_ratio: str = "1:1",
+    **fields,
+):
+    """An Image row with its original and thumbnail really stored, as a generation would leave it."""
+    from django.db import transaction
+
+    from gallery import services
+
+    data = png_bytes(width, height, color)
+    stored = services.image_files_store(data=data, image_format="PNG")
+    with transaction.atomic():
+        return services.image_create(
+            owner=owner,
+            stored=stored,
+            mime_type="image/png",
+            image_format="PNG",
+            width=width,
+            height=height,
+            prompt=prompt,
+            model_slug=model_slug,
+            model_name=fields.pop("model_name", "Gemini 2.5 Flash Image"),
+            aspect_ratio=aspect_ratio,
+            **fields,
+        )
+
+
+@pytest.fixture
+def make_image(db):
+    """`make_image(owner=member, prompt=..., color=(r, g, b))`: distinct colours give distinct files."""
+    return create_image

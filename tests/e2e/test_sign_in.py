@@ -8,7 +8,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_log_in_land_on_generate_and_log_out(live_server, page, member):
     csp_violations = []
-    page.on("console", lambda message: csp_violations.append(message.text) if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            csp_violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
 
     page.goto(live_server.url)
     expect(page).to_have_url(f"{live_server.url}/login/?next=/")

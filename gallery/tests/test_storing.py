@@ -1,0 +1,145 @@
+"""Storing an image: original bytes unchanged under a content-hash name, a WebP thumbnail, no orphans."""
+
+import errno
+import hashlib
+import io
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from PIL import Image as PILImage
+
+from gallery import files, services
+from gallery.models import Image
+from tests.fixtures import png_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def media_files() -> list[Path]:
+    root = Path(settings.MEDIA_ROOT)
+    return sorted(path for path in root.rglob("*") if path.is_file()) if root.exists() else []
+
+
+def test_original_is_kept_byte_for_byte_under_its_hash_with_a_webp_thumbnail(member):
+    data = png_bytes(1024, 768)
+    stored = services.image_files_store(data=data, image_format="PNG")
+    sha = hashlib.sha256(data).hexdigest()
+
+    assert stored.file_name == f"images/{sha[:2]}/{sha}.png"
+    assert (Path(settings.MEDIA_ROOT) / stored.file_name).read_bytes() == data
+    with PILImage.open(Path(settings.MEDIA_ROOT) / stored.thumbnail_name) as thumb:
+        assert thumb.format == "WEBP"
+        assert thumb.size == (512, 384)
+    assert (stored.thumbnail_width, stored.thumbnail_height) == (512, 384)
+
+
+def test_image_row_records_what_was_asked_and_what_came(member):
+    data = png_bytes(1344, 768)
+    stored = services.image_files_store(data=data, image_format="PNG")
+    with transaction.atomic():
+        image = services.image_create(
+            owner=member,
+            stored=stored,
+            mime_type="image/png",
+            image_format="PNG",
+            width=1344,
+            height=768,
+            prompt="a fox",
+            model_slug="m/x",
+            aspect_ratio="16:9",
+        )
+    assert image.aspect_matches is True
+    assert image.byte_size == len(data)
+    with transaction.atomic():
+        other = services.image_create(
+            owner=member,
+            stored=stored,
+            mime_type="image/png",
+            image_format="PNG",
+            width=1344,
+            height=768,
+            prompt="a fox",
+            model_slug="m/x",
+            aspect_ratio="1:1",
+        )
+    assert other.aspect_matches is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_image_create_refuses_to_run_outside_a_transaction(member):
+    stored = services.image_files_store(data=png_bytes(), image_format="PNG")
+    with pytest.raises(RuntimeError):
+        services.image_create(
+            owner=member,
+            stored=stored,
+            mime_type="image/png",
+            image_format="PNG",
+            width=64,
+            height=64,
+            prompt="x",
+            model_slug="m/x",
+        )
+
+
+def test_a_failed_row_leaves_no_orphan_file(member):
+    stored = services.image_files_store(data=png_bytes(), image_format="PNG")
+    assert len(media_files()) == 2
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Image.objects.create(
+            owner=member,
+            file_name=stored.file_name,
+            thumbnail_name=stored.thumbnail_name,
+            sha256=stored.sha256,
+            mime_type="image/png",
+            format="PNG",
+            width=None,
+            height=64,
+            byte_size=1,
+            thumbnail_width=1,
+            thumbnail_height=1,
+            prompt="x",
+            model_slug="m",
+        )
+    services.image_files_discard(stored=stored)
+    assert media_files() == []
+
+
+def test_discard_keeps_files_another_row_uses(member, make_image):
+    image = make_image(owner=member)
+    again = services.image_files_store(
+        data=Path(settings.MEDIA_ROOT, image.file_name).read_bytes(), image_format="PNG"
+    )
+    assert again.created_names == ()
+    services.image_files_discard(stored=again)
+    assert (Path(settings.MEDIA_ROOT) / image.file_name).exists()
+
+
+def test_a_full_disk_leaves_no_partial_file_at_the_final_path(member, monkeypatch):
+    real_fdopen = files.os.fdopen
+
+    class FullDisk(io.RawIOBase):
+        def __init__(self, handle):
+            self.handle = handle
+
+        def write(self, data):
+            self.handle.write(data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def fileno(self):
+            return self.handle.fileno()
+
+        def close(self):
+            self.handle.close()
+
+    monkeypatch.setattr(files.os, "fdopen", lambda fd, mode: FullDisk(real_fdopen(fd, mode)))
+    with pytest.raises(OSError, match="No space left"):
+        services.image_files_store(data=png_bytes(), image_format="PNG")
+    assert media_files() == []
+
+
+def test_thumbnail_of_a_1024_png_is_quick_enough_to_make_at_save_time():
+    # Correctness only here; bench/bench_gallery.py measures the time.
+    thumb = files.make_thumbnail(png_bytes(1024, 1024))
+    assert (thumb.width, thumb.height) == (512, 512)

@@ -14,9 +14,16 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.http import FileResponse, HttpResponse, HttpResponseNotModified, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    HttpResponse,
+    HttpResponseNotModified,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.utils.text import slugify
 from PIL import Image as PILImage
+from zipstream import ZipStream
 
 EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
 MIME_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
@@ -156,3 +163,38 @@ def file_response(
 def _if_none_match(request) -> set[str]:
     header = request.headers.get("If-None-Match", "")
     return {part.strip().removeprefix("W/") for part in header.split(",") if part.strip()}
+
+
+def zip_response(*, entries: list[tuple[str, str, int]], filename: str) -> StreamingHttpResponse:
+    """Stream a ZIP of stored files: `entries` are (storage name, name in the archive, size).
+
+    Files are read chunk by chunk as the client downloads; the archive is never held in memory.
+    Images are already compressed, so entries are stored, which also gives an exact Content-Length.
+    """
+    archive = ZipStream(sized=True)
+    seen: set[str] = set()
+    for name, arcname, size in entries:
+        arcname = _unique_arcname(arcname, seen)
+        archive.add(_chunks(name), arcname, size=size)
+    response = StreamingHttpResponse(archive, content_type="application/zip")
+    response["Content-Length"] = str(len(archive))
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _chunks(name: str, chunk_size: int = 256 * 1024):
+    with default_storage.open(name, "rb") as handle:
+        while chunk := handle.read(chunk_size):
+            yield chunk
+
+
+def _unique_arcname(arcname: str, seen: set[str]) -> str:
+    stem, dot, extension = arcname.rpartition(".")
+    candidate, n = arcname, 1
+    while candidate in seen:
+        n += 1
+        candidate = f"{stem}-{n}{dot}{extension}" if dot else f"{arcname}-{n}"
+    seen.add(candidate)
+    return candidate

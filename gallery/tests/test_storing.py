@@ -143,3 +143,20 @@ def test_thumbnail_of_a_1024_png_is_quick_enough_to_make_at_save_time():
     # Correctness only here; bench/bench_gallery.py measures the time.
     thumb = files.make_thumbnail(png_bytes(1024, 1024))
     assert (thumb.width, thumb.height) == (512, 512)
+
+
+def test_zip_response_streams_the_originals_byte_for_byte(member, make_image):
+    import zipfile
+
+    first = make_image(owner=member, prompt="fox", color=(1, 2, 3))
+    second = make_image(owner=member, prompt="fox", color=(4, 5, 6))
+    entries = [(image.file_name, "fox.png", image.byte_size) for image in (first, second)]
+
+    response = files.zip_response(entries=entries, filename="foxes.zip")
+    body = b"".join(response.streaming_content)
+
+    assert int(response["Content-Length"]) == len(body)
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    assert archive.namelist() == ["fox.png", "fox-2.png"]
+    assert archive.read("fox.png") == Path(settings.MEDIA_ROOT, first.file_name).read_bytes()
+    assert archive.read("fox-2.png") == Path(settings.MEDIA_ROOT, second.file_name).read_bytes()

@@ -27,6 +27,7 @@ from zipstream import ZipStream
 
 EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
 MIME_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+FORMATS_BY_MIME = {mime: image_format for image_format, mime in MIME_TYPES.items()}
 THUMBNAIL_MIME = "image/webp"
 # Served files can never run script or be framed, whatever their bytes say.
 FILE_CSP = "default-src 'none'; sandbox"

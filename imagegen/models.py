@@ -163,6 +163,31 @@ class Generation(models.Model):
         return self.status in self.FINAL_STATUSES
 
     @property
+    def elapsed_seconds(self) -> int:
+        """Seconds since the member submitted it, until it finished (or now)."""
+        end = self.finished_at or timezone.now()
+        return max(0, int((end - self.created_at).total_seconds()))
+
+    @property
+    def kb_received(self) -> int:
+        return round(self.bytes_received / 1024)
+
+    @property
+    def request_states(self) -> list[dict]:
+        """Per-request progress for cards that asked for several images."""
+        labels = dict(self.Stage.choices)
+        return [
+            {
+                "number": int(key) + 1,
+                "stage": state.get("stage", ""),
+                "label": labels.get(state.get("stage", ""), ""),
+                "kb": round(state.get("bytes", 0) / 1024),
+                "note": state.get("note", ""),
+            }
+            for key, state in sorted(self.progress.items(), key=lambda item: int(item[0]))
+        ]
+
+    @property
     def latency_seconds(self) -> float | None:
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()

@@ -1,7 +1,106 @@
-from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from imagegen import selectors, services
+from imagegen.forms import GenerateForm
+from imagegen.services import GenerationRefused
 
 
-@require_http_methods(["GET"])
+def _generate_form(request, *, data=None, files=None, initial=None, include=None) -> GenerateForm:
+    return GenerateForm(
+        data,
+        files,
+        initial=initial or {},
+        models=selectors.models_selectable(),
+        pick_candidates=selectors.reference_candidates(include=include),
+    )
+
+
+def _remix_initial(request) -> tuple[dict, object]:
+    """?remix=<image> prefills prompt, model, ratio and size; ?edit=<image> also uses it as a reference."""
+    initial, include = {}, None
+    source = selectors.image_for_remix(pk=request.GET.get("remix") or request.GET.get("edit"))
+    if source is None:
+        return initial, include
+    initial["prompt"] = source.prompt
+    model = selectors.models_selectable().filter(openrouter_id=source.model_slug).first()
+    if model:
+        initial["model"] = model.pk
+        if source.aspect_ratio in model.aspect_ratios:
+            initial["aspect_ratio"] = source.aspect_ratio
+        if source.image_size in model.image_sizes:
+            initial["image_size"] = source.image_size
+    if request.GET.get("edit"):
+        initial["reference_picks"] = [source.pk]
+        include = source
+    return initial, include
+
+
+@require_http_methods(["GET", "POST"])
 def generate(request):
-    return render(request, "imagegen/generate.html", {})
+    if request.method == "GET":
+        initial, include = _remix_initial(request)
+        form = _generate_form(request, initial=initial, include=include)
+        context = {"form": form, "generations": selectors.generation_list_recent(member=request.user)}
+        return render(request, "imagegen/generate.html", context)
+
+    form = _generate_form(request, data=request.POST, files=request.FILES)
+    if form.is_valid():
+        try:
+            generation = services.generation_create(member=request.user, **form.generation_fields())
+        except GenerationRefused as refused:
+            form.add_error(refused.field, refused.message)
+        else:
+            if not request.htmx:
+                return redirect("imagegen:generate")
+            # A fresh form keeping the settings (and prompt) for the next try, plus the new card on top.
+            next_form = _generate_form(request, initial=_initial_after_submit(form))
+            context = {"form": next_form, "new_generation": generation}
+            return render(request, "imagegen/generate.html#form_after_submit", context)
+    template = "imagegen/generate.html#generate_form" if request.htmx else "imagegen/generate.html"
+    context = {"form": form, "generations": [] if request.htmx else selectors.generation_list_recent(member=request.user)}
+    return render(request, template, context, status=422)
+
+
+def _initial_after_submit(form: GenerateForm) -> dict:
+    data = form.cleaned_data
+    return {
+        "prompt": data["prompt"],
+        "model": data["model"].pk,
+        "aspect_ratio": data["aspect_ratio"],
+        "image_size": data["image_size"],
+        "count": data["count"],
+    }
+
+
+@require_GET
+def model_options(request):
+    """The choices that depend on the model (ratios, sizes, references), re-rendered when it changes."""
+    initial = {key: request.GET[key] for key in ("model", "aspect_ratio", "image_size") if request.GET.get(key)}
+    form = _generate_form(request, initial=initial)
+    return render(request, "imagegen/generate.html#model_options", {"form": form})
+
+
+@require_GET
+def generation_card(request, pk: int):
+    generation = selectors.generation_get(viewer=request.user, pk=pk)
+    template = "imagegen/generate.html#generation_card" if request.htmx else "imagegen/generation_detail.html"
+    return render(request, template, {"generation": generation})
+
+
+@require_POST
+def generation_retry(request, pk: int):
+    original = selectors.generation_get(viewer=request.user, pk=pk)
+    key = request.POST.get("submission_key", "")[:64]
+    try:
+        generation = services.generation_retry(generation=original, member=request.user, submission_key=key)
+    except GenerationRefused as refused:
+        return render(
+            request,
+            "imagegen/generate.html#generation_card",
+            {"generation": original, "retry_refused": refused.message},
+            status=422 if request.htmx else 400,
+        )
+    if not request.htmx:
+        return redirect("imagegen:generate")
+    return render(request, "imagegen/generate.html#generation_card", {"generation": generation})

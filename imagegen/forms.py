@@ -1,0 +1,198 @@
+import uuid
+
+from django import forms
+from django.conf import settings
+
+from gallery import files
+from gallery.models import Image
+from imagegen import catalog, imagecheck, openrouter
+from imagegen.models import ImageModel
+from imagegen.services import MAX_COUNT, MAX_PROMPT_LENGTH, GenerationRefused, ReferenceInput, generation_check
+
+MAGIC_NUMBERS = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+INVALID_CHOICE = "%(value)s is not offered by this model: choose one from the list."
+
+
+def sniff_mime_type(data: bytes) -> str:
+    """What the bytes say they are (a browser's declared type is not trusted)."""
+    for magic, mime in MAGIC_NUMBERS.items():
+        if data.startswith(magic):
+            return mime
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return ""
+
+
+class ModelChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, model: ImageModel) -> str:
+        if model.price_per_image is None:
+            return model.name
+        return f"{model.name} — ${model.price_per_image:.3f} per image"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class ReferenceUploadField(forms.FileField):
+    """Several uploaded reference images, each checked to be a whole PNG, JPEG or WebP of at most 10 MB."""
+
+    widget = MultipleFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"})
+
+    def clean(self, data, initial=None):
+        uploads = [upload for upload in (data if isinstance(data, list | tuple) else [data]) if upload]
+        if not uploads and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return [self._check(upload) for upload in uploads]
+
+    def _check(self, upload) -> ReferenceInput:
+        name = upload.name or "The upload"
+        limit = settings.MAX_REFERENCE_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"{name} is {upload.size / 1_000_000:.1f} MB; reference images can be at most {limit // 1_000_000} MB."
+            )
+        data = upload.read()
+        mime_type = sniff_mime_type(data)
+        if not mime_type:
+            raise forms.ValidationError(f"{name} is not a PNG, JPEG or WebP image.")
+        try:
+            checked = imagecheck.inspect_image(data, declared_mime=mime_type, max_pixels=settings.MAX_IMAGE_PIXELS)
+        except openrouter.ImageRejected as rejected:
+            raise forms.ValidationError(f"{name} was not accepted: {rejected.reason}.") from None
+        return ReferenceInput(
+            data=data, mime_type=mime_type, image_format=checked.format, width=checked.width, height=checked.height
+        )
+
+
+class GallerySelectMultiple(forms.CheckboxSelectMultiple):
+    """Checkboxes whose visible label is the thumbnail and the start of the prompt."""
+
+    option_template_name = "imagegen/widgets/gallery_option.html"
+
+
+class GalleryPickField(forms.ModelMultipleChoiceField):
+    widget = GallerySelectMultiple
+
+    def label_from_instance(self, image: Image) -> Image:
+        return image  # the option template renders the thumbnail and prompt
+
+
+class GenerateForm(forms.Form):
+    prompt = forms.CharField(
+        label="Prompt",
+        max_length=MAX_PROMPT_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "Describe the image you want…"}),
+        error_messages={"required": "Write a prompt describing the image."},
+    )
+    model = ModelChoiceField(
+        label="Model",
+        queryset=ImageModel.objects.none(),
+        empty_label=None,
+        error_messages={"invalid_choice": "That model is not available: pick one from the list."},
+    )
+    aspect_ratio = forms.ChoiceField(label="Aspect ratio", error_messages={"invalid_choice": INVALID_CHOICE})
+    image_size = forms.ChoiceField(label="Image size", error_messages={"invalid_choice": INVALID_CHOICE})
+    count = forms.TypedChoiceField(
+        label="Images",
+        choices=[(n, str(n)) for n in range(1, MAX_COUNT + 1)],
+        coerce=int,
+        initial=1,
+        error_messages={"invalid_choice": f"Ask for 1 to {MAX_COUNT} images."},
+    )
+    reference_uploads = ReferenceUploadField(
+        label="Reference images", required=False, help_text="PNG, JPEG or WebP, up to 10 MB each."
+    )
+    reference_picks = GalleryPickField(label="Or pick from the gallery", queryset=Image.objects.none(), required=False)
+    submission_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args, models, pick_candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["model"].queryset = models
+        self.fields["reference_picks"].queryset = pick_candidates
+        if not self.is_bound:
+            self.initial.setdefault("submission_key", uuid.uuid4().hex)
+        self.chosen_model = self._chosen_model(models)
+        image_size = self._value("image_size") or catalog.DEFAULT_IMAGE_SIZE
+        if self.chosen_model:
+            if image_size not in self.chosen_model.image_sizes:
+                image_size = self.chosen_model.image_sizes[0] if self.chosen_model.image_sizes else ""
+            self.fields["aspect_ratio"].choices = [
+                (ratio, catalog.aspect_ratio_label(ratio, image_size)) for ratio in self.chosen_model.aspect_ratios
+            ]
+            self.fields["image_size"].choices = [(size, size) for size in self.chosen_model.image_sizes]
+            self.initial.setdefault("image_size", image_size)
+            if catalog.DEFAULT_ASPECT_RATIO in self.chosen_model.aspect_ratios:
+                self.initial.setdefault("aspect_ratio", catalog.DEFAULT_ASPECT_RATIO)
+
+    def _value(self, name: str):
+        if self.is_bound:
+            return self.data.get(self.add_prefix(name))
+        return self.initial.get(name)
+
+    def _chosen_model(self, models) -> ImageModel | None:
+        chosen = self._value("model")
+        if isinstance(chosen, ImageModel):
+            return chosen
+        if chosen:
+            try:
+                return models.get(pk=chosen)
+            except (ImageModel.DoesNotExist, ValueError):
+                pass
+        default = models.filter(is_default=True).first() or models.first()
+        if default and not self.is_bound:
+            self.initial["model"] = default.pk
+        return default
+
+    @property
+    def shows_image_size(self) -> bool:
+        return bool(self.chosen_model and len(self.chosen_model.image_sizes) > 1)
+
+    @property
+    def offers_references(self) -> bool:
+        return bool(self.chosen_model and self.chosen_model.accepts_images)
+
+    def clean(self):
+        cleaned = super().clean()
+        model = cleaned.get("model")
+        if model is None or self.errors:
+            return cleaned
+        references = list(cleaned.get("reference_uploads") or []) + [
+            self._picked_reference(image) for image in cleaned.get("reference_picks") or []
+        ]
+        try:
+            generation_check(
+                model=model,
+                prompt=cleaned.get("prompt", ""),
+                aspect_ratio=cleaned.get("aspect_ratio", ""),
+                image_size=cleaned.get("image_size", ""),
+                count=cleaned.get("count", 1),
+                reference_count=len(references),
+            )
+        except GenerationRefused as refused:
+            self.add_error(refused.field, refused.message)
+        cleaned["references"] = references
+        return cleaned
+
+    @staticmethod
+    def _picked_reference(image: Image) -> ReferenceInput:
+        return ReferenceInput(
+            data=files.read_file(name=image.file_name),
+            mime_type=image.mime_type,
+            image_format=image.format,
+            width=image.width,
+            height=image.height,
+            source_image=image,
+        )
+
+    def generation_fields(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "model": data["model"],
+            "prompt": data["prompt"],
+            "aspect_ratio": data["aspect_ratio"],
+            "image_size": data["image_size"],
+            "count": data["count"],
+            "references": data["references"],
+            "submission_key": data.get("submission_key", ""),
+        }

@@ -1,0 +1,54 @@
+"""Reads for image generation."""
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from gallery.models import Image
+from imagegen.models import Generation, ImageModel
+
+RECENT_GENERATIONS = 12
+PICK_CANDIDATES = 12
+
+
+def models_selectable() -> QuerySet[ImageModel]:
+    return ImageModel.objects.filter(enabled=True, missing_upstream=False).order_by("sort_order", "name")
+
+
+def generations_with_images() -> QuerySet[Generation]:
+    return Generation.objects.select_related("model").prefetch_related(
+        Prefetch("images", queryset=Image.objects.filter(trashed_at__isnull=True).order_by("index", "id"))
+    )
+
+
+def generation_list_recent(*, member, limit: int = RECENT_GENERATIONS) -> list[Generation]:
+    return list(generations_with_images().filter(member=member).order_by("-created_at", "-id")[:limit])
+
+
+def generation_get(*, viewer, pk: int) -> Generation:
+    """A generation its member (or staff) may see; anyone else gets the same 404 as an unknown id."""
+    generations = generations_with_images()
+    if not viewer.is_staff:
+        generations = generations.filter(member=viewer)
+    try:
+        return generations.get(pk=pk)
+    except Generation.DoesNotExist:
+        raise Http404("No such generation") from None
+
+
+def reference_candidates(*, include: Image | None = None) -> QuerySet[Image]:
+    """Recent team images offered as references (plus the one being edited, however old)."""
+    recent_ids = list(
+        Image.objects.filter(trashed_at__isnull=True).order_by("-created_at", "-id").values_list("pk", flat=True)[
+            :PICK_CANDIDATES
+        ]
+    )
+    if include is not None:
+        recent_ids.append(include.pk)
+    return Image.objects.filter(pk__in=recent_ids, trashed_at__isnull=True).order_by("-created_at", "-id")
+
+
+def image_for_remix(*, pk) -> Image | None:
+    try:
+        return Image.objects.get(pk=int(pk), trashed_at__isnull=True)
+    except (Image.DoesNotExist, TypeError, ValueError):
+        return None

@@ -361,7 +361,7 @@ class OpenRouterClient:
     ) -> GenerationResult:
         if self._clock() >= deadline:
             raise UpstreamTimeout(
-                f"Generating took longer than Easel's limit of {self._total_timeout:.0f} s.",
+                f"Generating took longer than Easel's limit of {self._total_timeout:g} s.",
                 charged_possibly=attempt > 1,
             )
         http_request = self._http.build_request(
@@ -456,7 +456,7 @@ class OpenRouterClient:
                     break
                 if self._clock() >= deadline:
                     raise UpstreamTimeout(
-                        f"Generating took longer than Easel's limit of {self._total_timeout:.0f} s, so Easel "
+                        f"Generating took longer than Easel's limit of {self._total_timeout:g} s, so Easel "
                         "stopped waiting. The model may still have run and been charged.",
                         charged_possibly=True,
                     )
@@ -464,7 +464,7 @@ class OpenRouterClient:
             waited = (
                 "the time limit ran out"
                 if self._clock() >= deadline
-                else (f"OpenRouter sent nothing for {self._idle_timeout:.0f} s")
+                else (f"OpenRouter sent nothing for {self._idle_timeout:g} s")
             )
             raise UpstreamTimeout(
                 f"Easel stopped waiting for the image: {waited}. "
@@ -500,7 +500,7 @@ class OpenRouterClient:
                     )
         except httpx.TimeoutException as exc:
             raise UpstreamTimeout(
-                f"OpenRouter sent nothing for {self._idle_timeout:.0f} s; the model may still have run.",
+                f"OpenRouter sent nothing for {self._idle_timeout:g} s; the model may still have run.",
                 charged_possibly=True,
             ) from exc
         except httpx.TransportError as exc:

@@ -224,7 +224,10 @@ def _key_info(raw: Mapping[str, Any]) -> KeyInfo:
 
 
 class OpenRouterClient:
-    """Talks to OpenRouter (or the stand-in). One pooled httpx.Client per instance; close it when done."""
+    """Talks to OpenRouter (or the stand-in). One pooled httpx.Client per instance; close it when done.
+
+    Safe to share between threads: a call keeps its state on the stack, and httpx.Client is thread-safe.
+    """
 
     def __init__(
         self,
@@ -559,10 +562,12 @@ class OpenRouterClient:
         The record can be missing for a moment after a generation ends, so a 404 is retried for
         about two seconds before GenerationNotFound is raised.
         """
-        for wait in (*_GENERATION_STATS_WAITS, None):
+        waits = iter(_GENERATION_STATS_WAITS)
+        while True:
             try:
                 payload = self._get_json("generation", params={"id": generation_id})
             except NoEndpoint as error:
+                wait = next(waits, None)
                 if wait is None:
                     raise GenerationNotFound(
                         f"OpenRouter has no record of generation {generation_id} (yet).",
@@ -575,7 +580,6 @@ class OpenRouterClient:
             if not isinstance(data, dict):
                 raise StreamProtocolError("OpenRouter's generation record has no “data” object.")
             return data
-        raise AssertionError("unreachable")
 
     def key_info(self) -> KeyInfo:
         """The API key's label, limits and spend (GET /key)."""

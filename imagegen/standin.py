@@ -1172,7 +1172,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("X-Generation-Id", reply.generation_id)
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        self._write_chunk(KEEPALIVE)
+        # OpenRouter opens with several keep-alives (a real capture has five before the first data).
+        self._write_chunk(KEEPALIVE * 3)
         started = time.monotonic()
         if fault == "hang":
             self._wait(self.standin.hang_limit, keepalive=False)

@@ -328,6 +328,17 @@ def test_server_errors_are_retried_then_reported(standin, standin_client, tag, s
     assert len(standin.requests_for(tag)) == 3
 
 
+@pytest.mark.parametrize(
+    ("status", "error", "calls"),
+    [("408", UpstreamTimeout, 3), ("524", UpstreamTimeout, 1), ("529", ProviderError, 1)],
+)
+def test_timeouts_and_overload(standin, standin_client, tag, status, error, calls):
+    with pytest.raises(error) as caught:
+        standin_client.generate(request(f"{tag} [fault:{status}]"))
+    assert caught.value.status == int(status)
+    assert len(standin.requests_for(tag)) == calls
+
+
 def test_server_error_once_then_success(standin, standin_client, tag):
     assert standin_client.generate(request(f"{tag} [fault:502-once]")).images
     assert len(standin.requests_for(tag)) == 2

@@ -1,0 +1,345 @@
+"""The stand-in itself, spoken to over plain HTTP: wire format, validation, timing, robustness."""
+
+import io
+import json
+import re
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from PIL import Image
+
+from imagegen.openrouter import ProviderError, parse_completion
+from imagegen.standin import (
+    ASPECT_RATIOS,
+    StandinServer,
+    image_dimensions,
+    parse_latency,
+    parse_markers,
+    render_png,
+)
+
+AUTH = {"Authorization": "Bearer sk-or-v1-anything"}
+GENERATION_ID = re.compile(r"^gen-\d{10}-[A-Za-z0-9]{20}$")
+
+
+def chat(server, body: dict, headers=AUTH, **options) -> httpx.Response:
+    return httpx.post(
+        f"{server.base_url}/chat/completions", json=body, headers=headers, timeout=10, **options
+    )
+
+
+def body(
+    prompt: str, model="google/gemini-2.5-flash-image", modalities=("image", "text"), stream=True, **extra
+):
+    return {
+        "model": model,
+        "messages": [{"role": "user", "content": prompt}],
+        "modalities": list(modalities),
+        "stream": stream,
+        **extra,
+    }
+
+
+def data_lines(raw: bytes) -> list[str]:
+    return [line[6:] for line in raw.decode().split("\n") if line.startswith("data: ")]
+
+
+# /models, /key, /generation
+
+
+def test_models_default_to_text_output_like_openrouter(standin):
+    ids = {m["id"] for m in httpx.get(f"{standin.base_url}/models").json()["data"]}
+    assert "openai/gpt-4o-mini" in ids
+    assert "google/gemini-2.5-flash-image" in ids  # outputs text too
+    assert "black-forest-labs/flux.2-pro" not in ids  # image-only: absent unless asked for
+
+
+@pytest.mark.parametrize(
+    ("query", "count"), [("image", 5), ("all", 7), ("text,image", 7), ("text", 5), ("audio", 0)]
+)
+def test_models_filter_by_output_modalities(standin, query, count):
+    response = httpx.get(f"{standin.base_url}/models", params={"output_modalities": query})
+    assert response.status_code == 200
+    assert len(response.json()["data"]) == count
+
+
+def test_model_entries_have_openrouters_shape(standin):
+    models = httpx.get(f"{standin.base_url}/models?output_modalities=all").json()["data"]
+    required = {
+        "id", "canonical_slug", "name", "created", "pricing", "context_length", "architecture",
+        "top_provider", "per_request_limits", "supported_parameters", "default_parameters", "links",
+    }  # fmt: skip
+    for model in models:
+        assert required <= set(model)
+        assert all(isinstance(price, str) for price in model["pricing"].values())
+        assert {"prompt", "completion"} <= set(model["pricing"])
+        assert model["architecture"]["modality"].count("->") == 1
+    flux = next(m for m in models if m["id"] == "black-forest-labs/flux.2-pro")
+    assert flux["architecture"]["output_modalities"] == ["image"]
+    assert not any(m["name"].endswith("(stand-in)") for m in models)
+
+
+def test_key_needs_a_key_and_reports_spend(standin):
+    assert httpx.get(f"{standin.base_url}/key").status_code == 401
+    data = httpx.get(f"{standin.base_url}/key", headers=AUTH).json()["data"]
+    assert {"label", "limit", "limit_remaining", "limit_reset", "usage", "usage_daily", "usage_weekly",
+            "usage_monthly", "is_free_tier"} <= set(data)  # fmt: skip
+    assert data["usage"] == pytest.approx(float(standin.spent))
+
+
+def test_generation_record_appears_shortly_after_the_generation(standin):
+    response = chat(standin, body("a teal cube"))
+    generation_id = response.headers["x-generation-id"]
+    url = f"{standin.base_url}/generation"
+    assert httpx.get(url, params={"id": generation_id}, headers=AUTH).status_code == 404
+    time.sleep(0.35)
+    record = httpx.get(url, params={"id": generation_id}, headers=AUTH).json()["data"]
+    assert record["id"] == generation_id
+    assert record["native_tokens_completion_images"] == 1290
+    assert record["total_cost"] > 0.0387
+    assert record["provider_name"] == "Google AI Studio"
+    assert httpx.get(url, params={"id": "gen-1-nope"}, headers=AUTH).status_code == 404
+
+
+# POST /chat/completions: validation
+
+
+@pytest.mark.parametrize(
+    ("request_body", "headers", "status", "message"),
+    [
+        (body("x"), {}, 401, "No auth credentials found"),
+        (body("x"), {"Authorization": "Bearer sk-or-v1-invalid"}, 401, "User not found."),
+        (body("x", model="acme/nope"), AUTH, 404, "No endpoints found for acme/nope."),
+        (
+            body("x", model="black-forest-labs/flux.2-pro"),
+            AUTH,
+            404,
+            "No endpoints found that support the requested output modalities: image, text",
+        ),
+        (body("x", image_config={"aspect_ratio": "7:3"}), AUTH, 400, "Unsupported aspect_ratio '7:3'"),
+        (body("x", image_config={"image_size": "8K"}), AUTH, 400, "Unsupported image_size '8K'"),
+        (
+            {**body("x", model="black-forest-labs/flux.2-klein-4b", modalities=["image"]),
+             "messages": [{"role": "user", "content": [
+                 {"type": "text", "text": "x"},
+                 {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]}]},
+            AUTH,
+            404,
+            "No endpoints found that support image input",
+        ),
+        ({"model": "google/gemini-2.5-flash-image"}, AUTH, 400, "Input required"),
+    ],
+)  # fmt: skip
+def test_requests_are_checked_like_openrouter(standin, request_body, headers, status, message):
+    response = chat(standin, request_body, headers=headers)
+    assert response.status_code == status
+    error = response.json()["error"]
+    assert error["code"] == status
+    assert error["message"].startswith(message)
+
+
+def test_request_log_hides_the_key_and_keeps_the_body(standin):
+    marker = f"log-{time.monotonic_ns()}"
+    chat(standin, body(marker), headers={"Authorization": "Bearer sk-or-v1-secret", "X-Title": "Easel"})
+    (entry,) = standin.requests_for(marker)
+    assert entry["headers"]["Authorization"] == "Bearer ***"
+    assert entry["headers"]["X-Title"] == "Easel"
+    assert entry["body"]["messages"][0]["content"] == marker
+    assert "sk-or-v1-secret" not in json.dumps(standin.chat_requests)
+    assert standin.chat_request_count == len(standin.chat_requests)
+
+
+# POST /chat/completions: the wire format
+
+
+def test_stream_has_openrouters_shape(standin):
+    response = chat(standin, body("a yellow sun", model="google/gemini-3-pro-image-preview"))
+    raw = response.content
+    generation_id = response.headers["x-generation-id"]
+
+    assert response.headers["content-type"] == "text/event-stream"
+    assert GENERATION_ID.match(generation_id)
+    assert raw.startswith(b": OPENROUTER PROCESSING\n\n")
+    lines = data_lines(raw)
+    assert lines[-1] == "[DONE]"
+    chunks = [json.loads(line) for line in lines[:-1]]
+    assert {c["id"] for c in chunks} == {generation_id}
+    assert all(c["object"] == "chat.completion.chunk" and c["provider"] == "Google AI Studio" for c in chunks)
+    deltas = [c["choices"][0]["delta"] for c in chunks]
+    assert any("reasoning" in d for d in deltas)
+    assert any(d.get("content") for d in deltas)
+    (image_delta,) = [d for d in deltas if "images" in d]
+    assert image_delta["images"][0]["type"] == "image_url"
+    assert image_delta["images"][0]["image_url"]["url"].startswith("data:image/png;base64,iVBOR")
+    finish, usage = chunks[-2], chunks[-1]
+    assert finish["choices"] == usage["choices"]  # the usage chunk repeats the choice
+    assert finish["choices"][0]["finish_reason"] == "stop"
+    assert usage["usage"]["completion_tokens_details"]["image_tokens"] == 1120
+    assert usage["usage"]["cost"] > 0
+
+
+def test_non_streaming_answer_parses_like_the_captured_samples(standin):
+    response = chat(standin, body("a purple circle", stream=False, image_config={"aspect_ratio": "3:4"}))
+    payload = response.json()
+    assert payload["object"] == "chat.completion"
+    assert payload["choices"][0]["message"]["images"][0]["index"] == 0
+    result = parse_completion(payload)
+    assert (result.images[0].width, result.images[0].height) == (864, 1184)
+    assert result.usage.image_tokens == 1290
+
+
+def test_non_streaming_midstream_fault_is_an_error_inside_a_200(standin):
+    response = chat(standin, body("x [fault:midstream]", stream=False))
+    assert response.status_code == 200
+    assert response.json()["choices"][0]["finish_reason"] == "error"
+    with pytest.raises(ProviderError):
+        parse_completion(response.json())
+
+
+def test_text_model_answers_with_text(standin):
+    response = chat(standin, body("hello", model="openai/gpt-4o-mini", modalities=["text"], stream=False))
+    message = response.json()["choices"][0]["message"]
+    assert "You said: hello" in message["content"]
+    assert "images" not in message
+
+
+def test_latency_sends_keepalives_while_waiting():
+    with StandinServer(latency=0.5, keepalive_interval=0.1) as server:
+        started = time.monotonic()
+        raw = chat(server, body("x")).content
+        elapsed = time.monotonic() - started
+        assert elapsed >= 0.5
+        assert raw.count(b": OPENROUTER PROCESSING") >= 4
+        started = time.monotonic()
+        chat(server, body("y [latency:0]"))
+        assert time.monotonic() - started < 0.4
+
+
+def test_random_latency_range():
+    assert parse_latency("2") == 2.0
+    assert parse_latency("2-20") == (2.0, 20.0)
+    with pytest.raises(ValueError, match="range"):
+        parse_latency("5-2")
+    with StandinServer(latency=(0.2, 0.4)) as server:
+        started = time.monotonic()
+        chat(server, body("x"))
+        assert 0.2 <= time.monotonic() - started < 1.0
+
+
+def test_markers():
+    markers = parse_markers("a cat [fault:429-once] [latency:2.5] on a mat")
+    assert (markers.fault, markers.once, markers.latency, markers.prompt) == (
+        "429",
+        True,
+        2.5,
+        "a cat on a mat",
+    )
+    assert parse_markers("[fault:unknown] x").fault is None
+    assert parse_markers("[FAULT:SVG]").fault == "svg"
+
+
+# Rendering
+
+
+@pytest.mark.parametrize("ratio", list(ASPECT_RATIOS))
+def test_documented_sizes(ratio):
+    width, height = ASPECT_RATIOS[ratio]
+    assert image_dimensions(ratio, "2K") == (width * 2, height * 2)
+    assert image_dimensions(ratio, "4K") == (width * 4, height * 4)
+    assert image_dimensions(None, None) == (1024, 1024)
+
+
+def test_rendering_is_deterministic_and_draws_the_prompts_colours():
+    first = render_png("a red sky over blue water", 1024, 1024)
+    render_png.cache_clear()
+    assert render_png("a red sky over blue water", 1024, 1024) == first
+    picture = Image.open(io.BytesIO(first)).convert("RGB")
+    top, bottom = picture.getpixel((512, 2)), picture.getpixel((512, 1021))
+    assert top[0] > 180
+    assert top[2] < 100
+    assert bottom[2] > 180
+    assert bottom[0] < 100
+
+
+def test_rendering_a_1k_image_is_fast():
+    render_png("warm up the font", 64, 64)
+    timings = []
+    for n in range(3):
+        started = time.perf_counter()
+        render_png(f"a fresh prompt {n} {time.monotonic_ns()}", 1024, 1024)
+        timings.append(time.perf_counter() - started)
+    assert sorted(timings)[1] < 0.1
+
+
+# Robustness
+
+
+def test_many_concurrent_streams():
+    with StandinServer(latency=0.3, keepalive_interval=0.1) as server:
+
+        def one(n: int) -> int:
+            response = chat(server, body(f"stream {n}", image_config={"aspect_ratio": "16:9"}))
+            return len(data_lines(response.content))
+
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=24) as pool:
+            counts = list(pool.map(one, range(24)))
+        assert time.monotonic() - started < 6
+        assert set(counts) == {counts[0]}
+        assert server.chat_request_count == 24
+
+
+def test_clients_that_hang_up_mid_stream_leave_no_traceback(capfd):
+    with StandinServer(keepalive_interval=0.05, slow_seconds=2.0) as server:
+        for prompt in ("[fault:hang]", "[fault:slow]", "[latency:1]", "[fault:oversize]"):
+            with httpx.stream("POST", f"{server.base_url}/chat/completions", json=body(prompt), headers=AUTH,
+                              timeout=5) as response:  # fmt: skip
+                next(response.iter_raw())
+        time.sleep(0.3)
+        assert chat(server, body("still serving")).status_code == 200
+    err = capfd.readouterr().err
+    assert "Traceback" not in err
+    assert "Exception" not in err
+
+
+def test_stop_ends_a_hanging_stream_promptly():
+    server = StandinServer().start()
+    errors = []
+
+    def hang() -> None:
+        try:
+            chat(server, body("[fault:hang]"))
+        except httpx.HTTPError as error:
+            errors.append(error)
+
+    thread = threading.Thread(target=hang)
+    thread.start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    server.stop()
+    thread.join(timeout=5)
+    assert time.monotonic() - started < 2
+    assert not thread.is_alive()
+
+
+def test_runs_as_a_command():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "imagegen.standin", "--port", "0", "--latency", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        line = process.stdout.readline()
+        base_url = re.search(r"http://\S+/api/v1", line).group(0)
+        assert httpx.get(f"{base_url}/models").status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=5)

@@ -38,4 +38,4 @@ settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
 settings.SECURE_HSTS_SECONDS = 0
 settings.DEBUG = False
 
-pytest_plugins = ["tests.fixtures"]
+pytest_plugins = ["tests.fixtures", "imagegen.tests.standin_fixtures"]

@@ -14,7 +14,25 @@ from imagegen.services import openrouter_client
 class ImageModelForm(forms.ModelForm):
     class Meta:
         model = ImageModel
-        fields = "__all__"
+        fields = [
+            "openrouter_id",
+            "name",
+            "description",
+            "enabled",
+            "is_default",
+            "sort_order",
+            "aspect_ratios",
+            "image_sizes",
+            "input_modalities",
+            "output_modalities",
+            "context_length",
+            "price_per_image",
+            "price_prompt",
+            "price_completion",
+            "price_image_output",
+            "price_request",
+            "missing_upstream",
+        ]
 
     def clean_aspect_ratios(self):
         ratios = self.cleaned_data["aspect_ratios"] or []
@@ -57,14 +75,23 @@ class ImageModelAdmin(admin.ModelAdmin):
     list_filter = ["enabled", "missing_upstream"]
     search_fields = ["name", "openrouter_id"]
     actions = ["enable_models", "disable_models", "make_default"]
-    readonly_fields = ["previous_price_per_image", "price_changed_at", "last_seen_upstream", "created_at", "updated_at"]
+    readonly_fields = [
+        "previous_price_per_image",
+        "price_changed_at",
+        "last_seen_upstream",
+        "created_at",
+        "updated_at",
+    ]
     change_list_template = "admin/imagegen/imagemodel/change_list.html"
 
     @admin.display(description="USD per image", ordering="price_per_image")
     def price_column(self, model: ImageModel) -> str:
         if model.price_per_image is None:
             return "unknown"
-        if model.previous_price_per_image is not None and model.previous_price_per_image != model.price_per_image:
+        if (
+            model.previous_price_per_image is not None
+            and model.previous_price_per_image != model.price_per_image
+        ):
             return f"${model.previous_price_per_image:.4f} → ${model.price_per_image:.4f}"
         return f"${model.price_per_image:.4f}"
 
@@ -133,7 +160,17 @@ class GenerationReferenceInline(admin.TabularInline):
 
 @admin.register(Generation)
 class GenerationAdmin(admin.ModelAdmin):
-    list_display = ["id", "created_at", "member", "model", "status", "error_kind", "count", "cost_usd", "latency"]
+    list_display = [
+        "id",
+        "created_at",
+        "member",
+        "model",
+        "status",
+        "error_kind",
+        "count",
+        "cost_usd",
+        "latency",
+    ]
     list_filter = ["status", "model", "member", "created_at", "error_kind"]
     search_fields = ["prompt"]
     date_hierarchy = "created_at"

@@ -7,7 +7,13 @@ from gallery import files
 from gallery.models import Image
 from imagegen import catalog, imagecheck, openrouter
 from imagegen.models import ImageModel
-from imagegen.services import MAX_COUNT, MAX_PROMPT_LENGTH, GenerationRefused, ReferenceInput, generation_check
+from imagegen.services import (
+    MAX_COUNT,
+    MAX_PROMPT_LENGTH,
+    GenerationRefused,
+    ReferenceInput,
+    generation_check,
+)
 
 MAGIC_NUMBERS = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 INVALID_CHOICE = "%(value)s is not offered by this model: choose one from the list."
@@ -57,11 +63,17 @@ class ReferenceUploadField(forms.FileField):
         if not mime_type:
             raise forms.ValidationError(f"{name} is not a PNG, JPEG or WebP image.")
         try:
-            checked = imagecheck.inspect_image(data, declared_mime=mime_type, max_pixels=settings.MAX_IMAGE_PIXELS)
+            checked = imagecheck.inspect_image(
+                data, declared_mime=mime_type, max_pixels=settings.MAX_IMAGE_PIXELS
+            )
         except openrouter.ImageRejected as rejected:
             raise forms.ValidationError(f"{name} was not accepted: {rejected.reason}.") from None
         return ReferenceInput(
-            data=data, mime_type=mime_type, image_format=checked.format, width=checked.width, height=checked.height
+            data=data,
+            mime_type=mime_type,
+            image_format=checked.format,
+            width=checked.width,
+            height=checked.height,
         )
 
 
@@ -103,7 +115,9 @@ class GenerateForm(forms.Form):
     reference_uploads = ReferenceUploadField(
         label="Reference images", required=False, help_text="PNG, JPEG or WebP, up to 10 MB each."
     )
-    reference_picks = GalleryPickField(label="Or pick from the gallery", queryset=Image.objects.none(), required=False)
+    reference_picks = GalleryPickField(
+        label="Or pick from the gallery", queryset=Image.objects.none(), required=False
+    )
     submission_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     def __init__(self, *args, models, pick_candidates, **kwargs):
@@ -118,7 +132,8 @@ class GenerateForm(forms.Form):
             if image_size not in self.chosen_model.image_sizes:
                 image_size = self.chosen_model.image_sizes[0] if self.chosen_model.image_sizes else ""
             self.fields["aspect_ratio"].choices = [
-                (ratio, catalog.aspect_ratio_label(ratio, image_size)) for ratio in self.chosen_model.aspect_ratios
+                (ratio, catalog.aspect_ratio_label(ratio, image_size))
+                for ratio in self.chosen_model.aspect_ratios
             ]
             self.fields["image_size"].choices = [(size, size) for size in self.chosen_model.image_sizes]
             self.initial.setdefault("image_size", image_size)

@@ -67,7 +67,9 @@ def models_sync(
 
 
 def _sync_one(info: openrouter.ModelInfo, *, enable: bool, order: int, now, report: SyncReport) -> None:
-    price = catalog.estimated_price_per_image(image_output=info.pricing.image_output, request=info.pricing.request)
+    price = catalog.estimated_price_per_image(
+        image_output=info.pricing.image_output, request=info.pricing.request
+    )
     model = ImageModel.objects.filter(openrouter_id=info.id).first()
     if model is None:
         model = ImageModel(
@@ -120,6 +122,10 @@ def models_ensure_default() -> None:
         ImageModel.objects.filter(is_default=True, missing_upstream=True).update(is_default=False)
         if ImageModel.objects.filter(is_default=True).exists():
             return
-        first = ImageModel.objects.filter(enabled=True, missing_upstream=False).order_by("sort_order", "name").first()
+        first = (
+            ImageModel.objects.filter(enabled=True, missing_upstream=False)
+            .order_by("sort_order", "name")
+            .first()
+        )
         if first:
             ImageModel.objects.filter(pk=first.pk).update(is_default=True)

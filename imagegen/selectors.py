@@ -38,9 +38,9 @@ def generation_get(*, viewer, pk: int) -> Generation:
 def reference_candidates(*, include: Image | None = None) -> QuerySet[Image]:
     """Recent team images offered as references (plus the one being edited, however old)."""
     recent_ids = list(
-        Image.objects.filter(trashed_at__isnull=True).order_by("-created_at", "-id").values_list("pk", flat=True)[
-            :PICK_CANDIDATES
-        ]
+        Image.objects.filter(trashed_at__isnull=True)
+        .order_by("-created_at", "-id")
+        .values_list("pk", flat=True)[:PICK_CANDIDATES]
     )
     if include is not None:
         recent_ids.append(include.pk)

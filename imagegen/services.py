@@ -210,7 +210,9 @@ _clients_lock = threading.Lock()
 def openrouter_client() -> openrouter.OpenRouterClient:
     """One pooled client per configuration, shared by the worker's threads (httpx.Client is thread-safe)."""
     if not settings.OPENROUTER_API_KEY:
-        raise openrouter.BadKey("No OpenRouter API key is configured. Ask an admin to set OPENROUTER_API_KEY.")
+        raise openrouter.BadKey(
+            "No OpenRouter API key is configured. Ask an admin to set OPENROUTER_API_KEY."
+        )
     options = {
         "api_key": settings.OPENROUTER_API_KEY,
         "base_url": settings.OPENROUTER_BASE_URL,
@@ -250,7 +252,9 @@ def generation_run(*, generation_id: int, client: openrouter.OpenRouterClient | 
             if generation.count == 1:
                 outcomes = [_run_request(generation, request, 0, client, recorder)]
             else:
-                with ThreadPoolExecutor(max_workers=generation.count, thread_name_prefix=f"gen{generation.pk}") as pool:
+                with ThreadPoolExecutor(
+                    max_workers=generation.count, thread_name_prefix=f"gen{generation.pk}"
+                ) as pool:
                     futures = [
                         pool.submit(_run_request_in_thread, generation, request, index, client, recorder)
                         for index in range(generation.count)
@@ -282,7 +286,9 @@ def _claim(generation_id: int) -> Generation | None:
 
 def _image_request(generation: Generation) -> openrouter.ImageRequest:
     references = tuple(
-        openrouter.ReferenceImage(data=files.read_file(name=reference.file_name), mime_type=reference.mime_type)
+        openrouter.ReferenceImage(
+            data=files.read_file(name=reference.file_name), mime_type=reference.mime_type
+        )
         for reference in generation.references.all()
     )
     return openrouter.ImageRequest(
@@ -416,8 +422,12 @@ def _finish(generation: Generation, outcomes: list[RequestOutcome], recorder: "P
             )
     else:
         kind, message = describe_failure(failures[0]) if failures else ("internal", INTERNAL_ERROR)
-        fields.update(status=Generation.Status.FAILED, stage=Generation.Stage.FAILED, error_kind=kind,
-                      error_message=message)
+        fields.update(
+            status=Generation.Status.FAILED,
+            stage=Generation.Stage.FAILED,
+            error_kind=kind,
+            error_message=message,
+        )
     with transaction.atomic():
         Generation.objects.filter(pk=generation.pk).update(**fields)
 
@@ -436,7 +446,10 @@ def describe_failure(outcome: RequestOutcome) -> tuple[str, str]:
     if isinstance(error, openrouter.NoImageReturned):
         reply = (error.text or "").strip()
         message = "The model replied without an image."
-        return error.kind, f"{message} Its reply: “{reply[:1000]}”" if reply else f"{message} Try rewording the prompt."
+        return (
+            error.kind,
+            f"{message} Its reply: “{reply[:1000]}”" if reply else f"{message} Try rewording the prompt.",
+        )
     return error.kind, openrouter.redact_secrets(error.message, settings.OPENROUTER_API_KEY)
 
 
@@ -460,14 +473,18 @@ class ProgressRecorder:
     def __init__(self, *, generation_id: int, count: int):
         self.generation_id = generation_id
         self._lock = threading.Lock()
-        self._requests = {str(i): {"stage": Generation.Stage.SENDING, "bytes": 0, "images": 0} for i in range(count)}
+        self._requests = {
+            str(i): {"stage": Generation.Stage.SENDING, "bytes": 0, "images": 0} for i in range(count)
+        }
         self._text_bytes = dict.fromkeys(self._requests, 0)
         self._reasoning: dict[str, str] = dict.fromkeys(self._requests, "")
         self._text: dict[str, str] = dict.fromkeys(self._requests, "")
         self._dirty = False
         self._sent_recorded = False
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._flush_loop, name=f"progress-{generation_id}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._flush_loop, name=f"progress-{generation_id}", daemon=True
+        )
 
     # lifecycle
     def start(self) -> None:
@@ -545,7 +562,9 @@ class ProgressRecorder:
             return "\n\n".join(text for text in self._reasoning.values() if text)
 
     def _overall_stage(self) -> str:
-        stages = [state["stage"] for state in self._requests.values() if state["stage"] != Generation.Stage.FAILED]
+        stages = [
+            state["stage"] for state in self._requests.values() if state["stage"] != Generation.Stage.FAILED
+        ]
         if not stages:
             return Generation.Stage.SAVING
         return min(stages, key=self.STAGE_ORDER.index)
@@ -628,7 +647,9 @@ def generations_recover(*, now=None) -> RecoveryReport:
             _fail_orphaned_task(generation.pk, now)
     if report.requeued or report.failed:
         logger.warning(
-            "Recovered generations whose worker stopped: requeued %s, failed %s", report.requeued, report.failed
+            "Recovered generations whose worker stopped: requeued %s, failed %s",
+            report.requeued,
+            report.failed,
         )
     return report
 

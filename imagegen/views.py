@@ -58,7 +58,10 @@ def generate(request):
             context = {"form": next_form, "new_generation": generation}
             return render(request, "imagegen/generate.html#form_after_submit", context)
     template = "imagegen/generate.html#generate_form" if request.htmx else "imagegen/generate.html"
-    context = {"form": form, "generations": [] if request.htmx else selectors.generation_list_recent(member=request.user)}
+    context = {
+        "form": form,
+        "generations": [] if request.htmx else selectors.generation_list_recent(member=request.user),
+    }
     return render(request, template, context, status=422)
 
 
@@ -76,7 +79,9 @@ def _initial_after_submit(form: GenerateForm) -> dict:
 @require_GET
 def model_options(request):
     """The choices that depend on the model (ratios, sizes, references), re-rendered when it changes."""
-    initial = {key: request.GET[key] for key in ("model", "aspect_ratio", "image_size") if request.GET.get(key)}
+    initial = {
+        key: request.GET[key] for key in ("model", "aspect_ratio", "image_size") if request.GET.get(key)
+    }
     form = _generate_form(request, initial=initial)
     return render(request, "imagegen/generate.html#model_options", {"form": form})
 

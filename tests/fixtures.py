@@ -110,3 +110,28 @@ def create_image(
 def make_image(db):
     """`make_image(owner=member, prompt=..., color=(r, g, b))`: distinct colours give distinct files."""
     return create_image
+
+
+# --- OpenRouter: Easel pointed at the stand-in over real HTTP ------------------------------------
+@pytest.fixture
+def openrouter_standin(settings, standin):
+    """Settings pointing Easel at the session's stand-in (real HTTP), with short timeouts for tests."""
+    from imagegen.tests.standin_fixtures import TEST_API_KEY
+
+    settings.OPENROUTER_BASE_URL = standin.base_url
+    settings.OPENROUTER_API_KEY = TEST_API_KEY
+    settings.OPENROUTER_IDLE_TIMEOUT = 5
+    settings.OPENROUTER_TOTAL_TIMEOUT = 60
+    settings.OPENROUTER_RETRY_AFTER_CAP = 2
+    return standin
+
+
+@pytest.fixture
+def image_models(db, openrouter_standin):
+    """The stand-in's image models, synced into the allowlist and enabled (what `serve` does in demo mode)."""
+    from imagegen.model_sync import models_sync
+    from imagegen.models import ImageModel
+    from imagegen.services import openrouter_client
+
+    models_sync(client=openrouter_client(), enable_all=True)
+    return {model.openrouter_id: model for model in ImageModel.objects.all()}

@@ -10,8 +10,12 @@ class Command(BaseCommand):
     help = "Create or update the image-model allowlist from OpenRouter. New models arrive disabled."
 
     def add_arguments(self, parser):
-        parser.add_argument("--enable", nargs="+", default=[], metavar="ID", help="Enable these models (OpenRouter ids).")
-        parser.add_argument("--enable-all", action="store_true", help="Enable every image model OpenRouter lists.")
+        parser.add_argument(
+            "--enable", nargs="+", default=[], metavar="ID", help="Enable these models (OpenRouter ids)."
+        )
+        parser.add_argument(
+            "--enable-all", action="store_true", help="Enable every image model OpenRouter lists."
+        )
 
     def handle(self, *, enable: list[str], enable_all: bool, **options):
         try:

@@ -1,0 +1,212 @@
+"""A generation end to end against the stand-in over real HTTP: stored, measured, failed plainly."""
+
+import hashlib
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django_tasks_db.models import DBTaskResult
+
+from gallery.models import Image
+from imagegen import services
+from imagegen.models import Generation, GenerationReference
+from imagegen.tests.standin_fixtures import TEST_API_KEY
+from tests.fixtures import png_bytes
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+GEMINI = "google/gemini-2.5-flash-image"
+FLUX = "black-forest-labs/flux.2-pro"
+
+
+def media_files() -> list[Path]:
+    root = Path(settings.MEDIA_ROOT)
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def create(member, model, prompt, **overrides) -> Generation:
+    fields = {"aspect_ratio": "1:1", "image_size": "1K", "count": 1} | overrides
+    return services.generation_create(member=member, model=model, prompt=prompt, **fields)
+
+
+def run(generation: Generation) -> Generation:
+    services.generation_run(generation_id=generation.pk)
+    return Generation.objects.get(pk=generation.pk)
+
+
+def test_a_generation_is_queued_with_its_task_in_the_same_transaction(member, image_models, tag):
+    generation = create(member, image_models[GEMINI], f"a lighthouse {tag}")
+
+    assert generation.status == Generation.Status.QUEUED
+    task = DBTaskResult.objects.get()
+    assert task.args_kwargs == {"args": [], "kwargs": {"generation_id": generation.pk}}
+
+
+def test_a_generation_stores_the_image_exactly_as_sent(member, image_models, standin, tag):
+    generation = run(create(member, image_models[GEMINI], f"a red fox at dusk {tag}", aspect_ratio="16:9"))
+
+    assert generation.status == Generation.Status.SUCCEEDED
+    assert generation.stage == Generation.Stage.DONE
+    assert generation.error_message == ""
+    image = Image.objects.get(generation=generation)
+    stored = (Path(settings.MEDIA_ROOT) / image.file_name).read_bytes()
+    assert hashlib.sha256(stored).hexdigest() == image.sha256
+    assert image.file_name == f"images/{image.sha256[:2]}/{image.sha256}.png"
+    assert (image.width, image.height) == (1344, 768)
+    assert image.aspect_ratio == "16:9"
+    assert image.aspect_matches is True
+    assert max(image.thumbnail_width, image.thumbnail_height) == 512
+    assert image.owner == member
+    assert image.prompt == generation.prompt
+    assert image.model_slug == GEMINI
+    assert image.openrouter_generation_id.startswith("gen-")
+    assert image.openrouter_generation_id in generation.openrouter_ids
+    charged = Decimal(
+        str(services.openrouter_client().generation_stats(image.openrouter_generation_id)["total_cost"])
+    )
+    assert image.cost_usd == generation.cost_usd == charged.quantize(Decimal("0.000001"))
+    assert image.image_tokens == 1290
+    assert image.latency_ms is not None
+    assert generation.request_sent_at is not None
+    (request,) = standin.requests_for(tag)
+    assert request["body"]["modalities"] == ["image", "text"]
+    assert request["body"]["image_config"] == {"aspect_ratio": "16:9", "image_size": "1K"}
+    assert request["body"]["stream"] is True
+
+
+def test_an_image_only_model_is_asked_for_images_only(member, image_models, standin, tag):
+    generation = run(create(member, image_models[FLUX], f"a blue teapot {tag}"))
+
+    assert generation.status == Generation.Status.SUCCEEDED
+    (request,) = standin.requests_for(tag)
+    assert request["body"]["modalities"] == ["image"]
+
+
+def test_several_images_run_in_parallel_and_all_land(member, image_models, standin, tag):
+    generation = run(create(member, image_models[GEMINI], f"three green pears {tag} [latency:0.5]", count=3))
+
+    assert generation.status == Generation.Status.SUCCEEDED
+    assert Image.objects.filter(generation=generation).count() == 3
+    assert len(standin.requests_for(tag)) == 3
+    assert Decimal("0.1161") <= generation.cost_usd < Decimal("0.1162")
+    assert set(generation.progress) == {"0", "1", "2"}
+    # Three requests of half a second each, in parallel: well under the 1.5 s a sequence would take.
+    assert generation.latency_seconds < 1.4
+
+
+def test_reference_images_are_sent_text_first_and_kept_with_the_generation(
+    member, image_models, standin, tag
+):
+    reference = services.ReferenceInput(
+        data=png_bytes(32, 32), mime_type="image/png", image_format="PNG", width=32, height=32
+    )
+    generation = run(create(member, image_models[GEMINI], f"make it purple {tag}", references=[reference]))
+
+    assert generation.status == Generation.Status.SUCCEEDED
+    (kept,) = GenerationReference.objects.filter(generation=generation)
+    assert (Path(settings.MEDIA_ROOT) / kept.file_name).read_bytes() == reference.data
+    assert kept.file_name.startswith("references/")
+    (request,) = standin.requests_for(tag)
+    parts = request["body"]["messages"][0]["content"]
+    assert parts[0] == {"type": "text", "text": generation.prompt}
+    assert parts[1]["type"] == "image_url"
+    assert parts[1]["image_url"]["url"].startswith("data:image/png;base64,")
+
+
+def test_running_twice_is_harmless(member, image_models, standin, tag):
+    generation = run(create(member, image_models[GEMINI], f"an owl {tag}"))
+    services.generation_run(generation_id=generation.pk)
+
+    assert len(standin.requests_for(tag)) == 1
+    assert Image.objects.filter(generation=generation).count() == 1
+
+
+def test_a_repeated_submission_key_makes_one_generation(member, image_models):
+    first = create(member, image_models[GEMINI], "a cat", submission_key="k1")
+    second = create(member, image_models[GEMINI], "a cat", submission_key="k1")
+
+    assert first.pk == second.pk
+    assert Generation.objects.count() == 1
+    assert DBTaskResult.objects.count() == 1
+
+
+FAULTS = [
+    ("402", "out_of_credits", "credits"),
+    ("401", "bad_key", "Ask an admin"),
+    ("403", "moderation", ""),
+    ("404", "no_endpoint", ""),
+    ("429", "rate_limited", "try again"),
+    ("midstream", "provider_error", ""),
+    ("truncate", "truncated", ""),
+    ("badbase64", "image_rejected", "base64"),
+    ("svg", "image_rejected", "SVG"),
+    ("notimage", "image_rejected", ""),
+    ("bomb", "image_rejected", "megapixels"),
+    ("https-url", "image_rejected", ""),
+]
+
+
+@pytest.mark.parametrize(("fault", "kind", "words"), FAULTS)
+def test_a_fault_fails_the_generation_plainly_and_stores_nothing(
+    member, image_models, fault, kind, words, tag
+):
+    generation = run(create(member, image_models[GEMINI], f"a storm [fault:{fault}] {tag}"))
+
+    assert generation.status == Generation.Status.FAILED
+    assert generation.stage == Generation.Stage.FAILED
+    assert generation.error_kind == kind
+    assert words.lower() in generation.error_message.lower()
+    assert "Traceback" not in generation.error_message
+    assert TEST_API_KEY not in generation.error_message
+    assert Image.objects.count() == 0
+    assert media_files() == []
+    assert generation.finished_at is not None
+
+
+def test_a_reply_with_text_but_no_image_says_so_and_shows_the_text(member, image_models, tag):
+    generation = run(create(member, image_models[GEMINI], f"something forbidden [fault:noimage] {tag}"))
+
+    assert generation.status == Generation.Status.FAILED
+    assert generation.error_kind == "no_image"
+    assert generation.error_message.startswith("The model replied without an image.")
+    assert "Its reply:" in generation.error_message
+
+
+def test_a_rate_limit_once_is_retried_and_succeeds(member, image_models, standin, tag):
+    generation = run(create(member, image_models[GEMINI], f"a kite [fault:429-once] {tag}"))
+
+    assert generation.status == Generation.Status.SUCCEEDED
+    assert len(standin.requests_for(tag)) == 2
+
+
+def test_when_one_of_several_images_fails_the_others_are_kept(member, image_models, tag):
+    generation = run(create(member, image_models[GEMINI], f"two pears [fault:truncate-once] {tag}", count=2))
+
+    assert generation.status == Generation.Status.SUCCEEDED
+    assert generation.error_kind == "partial"
+    assert generation.error_message.startswith("1 of 2 images failed:")
+    assert Image.objects.filter(generation=generation).count() == 1
+
+
+def test_a_disk_that_fills_while_saving_leaves_no_file_and_says_so(member, image_models, monkeypatch, tag):
+    def full_disk(*, name, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("gallery.files.write_file", full_disk)
+    generation = run(create(member, image_models[GEMINI], f"a desert {tag}"))
+
+    assert generation.status == Generation.Status.FAILED
+    assert generation.error_kind == "save_failed"
+    assert "could not store" in generation.error_message
+    assert media_files() == []
+    assert Image.objects.count() == 0
+
+
+def test_no_api_key_fails_with_ask_an_admin(member, image_models, settings, tag):
+    settings.OPENROUTER_API_KEY = ""
+    generation = run(create(member, image_models[GEMINI], f"a tree {tag}"))
+
+    assert generation.status == Generation.Status.FAILED
+    assert generation.error_kind == "bad_key"
+    assert "Ask an admin" in generation.error_message

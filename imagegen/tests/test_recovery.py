@@ -1,0 +1,113 @@
+"""Nothing stays "running" forever: stale heartbeats are re-queued or failed, never paid for twice."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from gallery.models import Image
+from imagegen import services
+from imagegen.models import Generation
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def running(member, image_models):
+    def make(*, sent: bool, beat_seconds_ago: float, attempts: int = 1):
+        generation = services.generation_create(
+            member=member,
+            model=image_models["google/gemini-2.5-flash-image"],
+            prompt="a cliff",
+            aspect_ratio="1:1",
+            image_size="1K",
+            count=1,
+        )
+        task = DBTaskResult.objects.get(args_kwargs__kwargs__generation_id=generation.pk)
+        task.claim("dead-worker")
+        now = timezone.now()
+        Generation.objects.filter(pk=generation.pk).update(
+            status=Generation.Status.RUNNING,
+            stage=Generation.Stage.WORKING,
+            worker_id="dead-worker",
+            attempts=attempts,
+            started_at=now - timedelta(seconds=beat_seconds_ago + 5),
+            heartbeat_at=now - timedelta(seconds=beat_seconds_ago),
+            request_sent_at=now - timedelta(seconds=beat_seconds_ago) if sent else None,
+        )
+        return Generation.objects.get(pk=generation.pk)
+
+    return make
+
+
+def test_a_stale_generation_that_never_sent_a_request_is_queued_again(running, settings):
+    generation = running(sent=False, beat_seconds_ago=settings.HEARTBEAT_STALE_SECONDS + 1)
+
+    report = services.generations_recover()
+
+    generation.refresh_from_db()
+    assert report.requeued == [generation.pk]
+    assert generation.status == Generation.Status.QUEUED
+    assert generation.worker_id == ""
+    tasks = DBTaskResult.objects.filter(args_kwargs__kwargs__generation_id=generation.pk)
+    assert sorted(tasks.values_list("status", flat=True)) == ["FAILED", "READY"]
+
+
+def test_a_stale_generation_that_may_have_been_charged_fails_as_interrupted(running, settings):
+    generation = running(sent=True, beat_seconds_ago=settings.HEARTBEAT_STALE_SECONDS + 1)
+
+    report = services.generations_recover()
+
+    generation.refresh_from_db()
+    assert report.failed == [generation.pk]
+    assert generation.status == Generation.Status.FAILED
+    assert generation.error_kind == "interrupted"
+    assert generation.error_message.startswith("Interrupted:")
+    assert "Try again" in generation.error_message
+    assert DBTaskResult.objects.get(args_kwargs__kwargs__generation_id=generation.pk).status == "FAILED"
+
+
+def test_images_that_landed_before_the_worker_died_are_kept(running, settings, make_image):
+    generation = running(sent=True, beat_seconds_ago=settings.HEARTBEAT_STALE_SECONDS + 1)
+    make_image(owner=generation.member, generation=generation)
+
+    services.generations_recover()
+
+    generation.refresh_from_db()
+    assert generation.status == Generation.Status.SUCCEEDED
+    assert generation.error_message.startswith("Interrupted after 1 of 1 images arrived.")
+    assert Image.objects.filter(generation=generation).count() == 1
+
+
+def test_a_live_heartbeat_is_left_alone(running, settings):
+    generation = running(sent=True, beat_seconds_ago=settings.HEARTBEAT_STALE_SECONDS / 2)
+
+    report = services.generations_recover()
+
+    generation.refresh_from_db()
+    assert report.failed == report.requeued == []
+    assert generation.status == Generation.Status.RUNNING
+
+
+def test_a_generation_lost_again_and_again_stops_being_requeued(running, settings):
+    generation = running(
+        sent=False,
+        beat_seconds_ago=settings.HEARTBEAT_STALE_SECONDS + 1,
+        attempts=services.MAX_RECOVERY_ATTEMPTS,
+    )
+
+    services.generations_recover()
+
+    generation.refresh_from_db()
+    assert generation.status == Generation.Status.FAILED
+
+
+def test_the_heartbeat_keeps_a_workers_generations_fresh(running, settings):
+    generation = running(sent=True, beat_seconds_ago=settings.HEARTBEAT_STALE_SECONDS + 1)
+
+    assert services.generations_heartbeat(worker_id="dead-worker") == 1
+    services.generations_recover()
+
+    generation.refresh_from_db()
+    assert generation.status == Generation.Status.RUNNING

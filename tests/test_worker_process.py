@@ -1,0 +1,89 @@
+"""The real task worker as a separate process: concurrency, graceful stop, and recovery after SIGKILL."""
+
+import os
+import signal
+import time
+
+import pytest
+
+from imagegen import services
+from imagegen.models import Generation
+from tests.processes import easel_env, start_manage, stop, wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+GEMINI = "google/gemini-2.5-flash-image"
+
+
+def submit(member, model, prompt: str) -> Generation:
+    return services.generation_create(
+        member=member, model=model, prompt=prompt, aspect_ratio="1:1", image_size="1K", count=1
+    )
+
+
+def status_of(generation: Generation) -> Generation:
+    return Generation.objects.get(pk=generation.pk)
+
+
+def test_one_worker_runs_many_generations_at_once(member, image_models, tmp_path, tag):
+    generations = [submit(member, image_models[GEMINI], f"lantern {n} {tag} [latency:2]") for n in range(6)]
+    worker = start_manage(
+        "run_worker",
+        "--threads",
+        "8",
+        env=easel_env(EASEL_WORKER_POLL_SECONDS="0.05"),
+        log=tmp_path / "worker.log",
+    )
+    try:
+        started = time.monotonic()
+        wait_for(
+            lambda: all(status_of(g).is_finished for g in generations), timeout=30, message="6 generations"
+        )
+        elapsed = time.monotonic() - started
+    finally:
+        stop(worker)
+    assert {status_of(g).status for g in generations} == {Generation.Status.SUCCEEDED}
+    # Six 2-second generations one after another would take 12 s.
+    assert elapsed < 8, (tmp_path / "worker.log").read_text()
+
+
+def test_sigterm_lets_running_generations_finish(member, image_models, tmp_path, tag):
+    generation = submit(member, image_models[GEMINI], f"slow harbour {tag} [latency:3]")
+    worker = start_manage(
+        "run_worker", env=easel_env(EASEL_WORKER_POLL_SECONDS="0.05"), log=tmp_path / "w.log"
+    )
+    wait_for(lambda: status_of(generation).request_sent_at, timeout=20, message="the request to be sent")
+
+    exit_code = stop(worker, signal.SIGTERM, timeout=30)
+
+    assert exit_code == 0, (tmp_path / "w.log").read_text()
+    assert status_of(generation).status == Generation.Status.SUCCEEDED
+
+
+def test_a_killed_worker_leaves_a_stale_heartbeat_that_recovery_settles(member, image_models, tmp_path, tag):
+    generation = submit(member, image_models[GEMINI], f"endless sea {tag} [latency:60]")
+    fast = {"EASEL_WORKER_POLL_SECONDS": "0.05", "EASEL_HEARTBEAT_SECONDS": "0.5"}
+    doomed = start_manage("run_worker", env=easel_env(**fast), log=tmp_path / "doomed.log")
+    wait_for(lambda: status_of(generation).request_sent_at, timeout=20, message="the request to be sent")
+
+    os.killpg(doomed.pid, signal.SIGKILL)
+    doomed.wait(timeout=10)
+    assert status_of(generation).status == Generation.Status.RUNNING  # nothing settles it by itself
+
+    # Shortened for the test; the defaults (60 s stale, recovery every 30 s) settle within 90 s.
+    recovering = start_manage(
+        "run_worker",
+        env=easel_env(**fast, EASEL_HEARTBEAT_STALE_SECONDS="3", EASEL_RECOVERY_INTERVAL_SECONDS="0.5"),
+        log=tmp_path / "recovering.log",
+    )
+    try:
+        settled = wait_for(
+            lambda: status_of(generation).is_finished and status_of(generation),
+            timeout=30,
+            message="recovery",
+        )
+    finally:
+        stop(recovering)
+    assert settled.status == Generation.Status.FAILED
+    assert settled.error_kind == "interrupted"
+    assert settled.error_message.startswith("Interrupted:")

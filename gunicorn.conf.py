@@ -25,3 +25,5 @@ forwarded_allow_ips = env_str("EASEL_FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-" if env_str("EASEL_ACCESS_LOG", "true").lower() in ("1", "true", "yes", "on") else None
 errorlog = "-"
 logger_class = "config.gunicorn_logging.RedactingLogger"
+# gunicorn 27's control socket lives in $HOME: several instances (tests, a second deployment) would collide.
+control_socket_disable = True

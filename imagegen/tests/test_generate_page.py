@@ -7,7 +7,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tasks_db.models import DBTaskResult
 
-from gallery.models import Image
 from imagegen.models import Generation, GenerationReference
 from tests.fixtures import png_bytes
 

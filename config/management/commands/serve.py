@@ -15,8 +15,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
@@ -24,6 +26,10 @@ from config.env import env_str
 
 BASE_DIR = Path(settings.BASE_DIR)
 STOP_GRACE_SECONDS = {"web": 30, "worker": None, "stand-in": 5}  # None: as long as generations take
+
+
+class StopRequested(Exception):
+    """Ctrl-C or SIGTERM arrived while starting up."""
 
 
 @dataclass
@@ -48,13 +54,16 @@ class Command(BaseCommand):
     def handle(self, *, port: int, bind: str, verbosity: int, **options):
         self.stopping = False
         self.children: list[Child] = []
-        call_command("migrate", interactive=False, verbosity=max(0, verbosity - 1))
-        self._ensure_first_admin()
-
-        env = {**os.environ, "PORT": str(port), "EASEL_BIND": bind, "PYTHONUNBUFFERED": "1"}
         signal.signal(signal.SIGINT, self._on_signal)
         signal.signal(signal.SIGTERM, self._on_signal)
+        exit_code = 0
         try:
+            call_command("migrate", interactive=False, verbosity=max(0, verbosity - 1))
+            if not _static_files_are_current():
+                self.stdout.write("Collecting static files (first start only)…")
+                call_command("collectstatic", interactive=False, verbosity=0)
+            self._ensure_first_admin()
+            env = {**os.environ, "PORT": str(port), "EASEL_BIND": bind, "PYTHONUNBUFFERED": "1"}
             if not settings.OPENROUTER_API_KEY:
                 self._start_standin(env)
             self._start("web", [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"], env)
@@ -65,6 +74,8 @@ class Command(BaseCommand):
                 self.style.SUCCESS(f"Easel is running at http://{host}:{port}/  (Ctrl-C stops it)")
             )
             exit_code = self._supervise()
+        except StopRequested:
+            pass
         finally:
             self._stop_all()
         if exit_code:
@@ -122,6 +133,8 @@ class Command(BaseCommand):
 
     # --- children -------------------------------------------------------------------------------
     def _start(self, name: str, command: list[str], env: dict) -> None:
+        if self.stopping:
+            raise StopRequested
         # A session of its own: Ctrl-C reaches only this process, which then stops each child in order.
         process = subprocess.Popen(command, env=env, cwd=BASE_DIR, start_new_session=True)
         self.children.append(Child(name, process))
@@ -130,6 +143,8 @@ class Command(BaseCommand):
         deadline = time.monotonic() + timeout
         child = next(c for c in self.children if c.name == name)
         while time.monotonic() < deadline:
+            if self.stopping:
+                raise StopRequested
             if child.process.poll() is not None:
                 raise CommandError(
                     f"The {name} process exited with code {child.process.returncode} while starting."
@@ -183,6 +198,20 @@ class Command(BaseCommand):
             self.stderr.write(f"easel: the {child.name} process did not stop in {timeout} s; killing it.")
             child.process.kill()
             child.process.wait()
+
+
+def _static_files_are_current() -> bool:
+    """Whether collectstatic already ran since the last change to any static file (it takes seconds)."""
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if not manifest.exists():
+        return False
+    built = manifest.stat().st_mtime
+    ignore_patterns = apps.get_app_config("staticfiles").ignore_patterns
+    for finder in finders.get_finders():
+        for path, storage in finder.list(ignore_patterns):
+            if os.path.getmtime(storage.path(path)) > built:
+                return False
+    return True
 
 
 def _free_port() -> int:

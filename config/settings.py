@@ -242,7 +242,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 # --- Background tasks ------------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 WORKER_THREADS = env_int("EASEL_WORKER_THREADS", 20, minimum=1, maximum=200)
-WORKER_POLL_SECONDS = env_float("EASEL_WORKER_POLL_SECONDS", 0.2, minimum=0.01)
+WORKER_POLL_SECONDS = env_float("EASEL_WORKER_POLL_SECONDS", 0.1, minimum=0.01)
 HEARTBEAT_SECONDS = env_float("EASEL_HEARTBEAT_SECONDS", 10, minimum=0.1)
 HEARTBEAT_STALE_SECONDS = env_float("EASEL_HEARTBEAT_STALE_SECONDS", 60, minimum=0.5)
 RECOVERY_INTERVAL_SECONDS = env_float("EASEL_RECOVERY_INTERVAL_SECONDS", 30, minimum=0.5)

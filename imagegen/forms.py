@@ -1,4 +1,5 @@
 import uuid
+from functools import cached_property
 
 from django import forms
 from django.conf import settings
@@ -77,19 +78,6 @@ class ReferenceUploadField(forms.FileField):
         )
 
 
-class GallerySelectMultiple(forms.CheckboxSelectMultiple):
-    """Checkboxes whose visible label is the thumbnail and the start of the prompt."""
-
-    option_template_name = "imagegen/widgets/gallery_option.html"
-
-
-class GalleryPickField(forms.ModelMultipleChoiceField):
-    widget = GallerySelectMultiple
-
-    def label_from_instance(self, image: Image) -> Image:
-        return image  # the option template renders the thumbnail and prompt
-
-
 class GenerateForm(forms.Form):
     prompt = forms.CharField(
         label="Prompt",
@@ -115,7 +103,8 @@ class GenerateForm(forms.Form):
     reference_uploads = ReferenceUploadField(
         label="Reference images", required=False, help_text="PNG, JPEG or WebP, up to 10 MB each."
     )
-    reference_picks = GalleryPickField(
+    # Rendered by the template as thumbnails with checkboxes (the widget machinery is slow for this).
+    reference_picks = forms.ModelMultipleChoiceField(
         label="Or pick from the gallery", queryset=Image.objects.none(), required=False
     )
     submission_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
@@ -158,6 +147,15 @@ class GenerateForm(forms.Form):
         if default and not self.is_bound:
             self.initial["model"] = default.pk
         return default
+
+    @cached_property
+    def pick_candidates(self) -> list[Image]:
+        return list(self.fields["reference_picks"].queryset)
+
+    @cached_property
+    def picked_ids(self) -> set[int]:
+        value = self["reference_picks"].value() or []
+        return {int(pk) for pk in value if str(pk).isdigit()}
 
     @property
     def shows_image_size(self) -> bool:

@@ -16,7 +16,22 @@ def models_selectable() -> QuerySet[ImageModel]:
 
 def generations_with_images() -> QuerySet[Generation]:
     return Generation.objects.select_related("model").prefetch_related(
-        Prefetch("images", queryset=Image.objects.filter(trashed_at__isnull=True).order_by("index", "id"))
+        Prefetch(
+            "images",
+            queryset=Image.objects.filter(trashed_at__isnull=True)
+            .only(
+                "pk",
+                "generation_id",
+                "width",
+                "height",
+                "thumbnail_width",
+                "thumbnail_height",
+                "cost_usd",
+                "latency_ms",
+                "index",
+            )
+            .order_by("index", "id"),
+        )
     )
 
 
@@ -44,7 +59,11 @@ def reference_candidates(*, include: Image | None = None) -> QuerySet[Image]:
     )
     if include is not None:
         recent_ids.append(include.pk)
-    return Image.objects.filter(pk__in=recent_ids, trashed_at__isnull=True).order_by("-created_at", "-id")
+    return (
+        Image.objects.filter(pk__in=recent_ids, trashed_at__isnull=True)
+        .only("pk", "prompt", "thumbnail_width", "thumbnail_height", "created_at")
+        .order_by("-created_at", "-id")
+    )
 
 
 def image_for_remix(*, pk) -> Image | None:

@@ -1,0 +1,286 @@
+"""Generate benchmark: real gunicorn and worker processes against the stand-in answering after 5 s.
+
+    uv run python bench/bench_generate.py [--latency 5] [--count 20]
+
+Measures, on this machine:
+1. Easel's own overhead per generation: submit → image stored (visible to the next poll), minus the
+   upstream time, beside a bare httpx script doing the same request against the same stand-in.
+2. 20 generations submitted at once: all finish within 2× the upstream latency (the worker runs
+   them concurrently).
+3. Meanwhile, the Generate and gallery pages' response times (p50/p95 over real HTTP).
+
+Prints a table and writes the "## Generate" section of docs/benchmarks.md.
+"""
+
+import argparse
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+from bench.report import write_section  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--latency", type=float, default=5.0)
+    parser.add_argument("--count", type=int, default=20)
+    parser.add_argument("--sequential", type=int, default=5)
+    args = parser.parse_args()
+
+    data_dir = Path(tempfile.mkdtemp(prefix="easel-bench-generate-"))
+    # The stand-in is a process of its own, as OpenRouter would be: it must not share this one's GIL.
+    standin_port = free_port()
+    standin = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "imagegen.standin",
+            "--port",
+            str(standin_port),
+            "--latency",
+            str(args.latency),
+        ],
+        cwd=BASE_DIR,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    standin_url = f"http://127.0.0.1:{standin_port}/api/v1"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("EASEL_", "OPENROUTER_"))},
+        "EASEL_DATA_DIR": str(data_dir),
+        "OPENROUTER_API_KEY": "sk-or-v1-bench",
+        "OPENROUTER_BASE_URL": standin_url,
+        # One member submits everything here; the per-member limits would otherwise (rightly) refuse.
+        "EASEL_MAX_RUNNING_PER_MEMBER": "1000",
+        "EASEL_MAX_SUBMISSIONS_PER_MINUTE": "1000",
+        "EASEL_ACCESS_LOG": "false",
+        "PYTHONUNBUFFERED": "1",
+    }
+    os.environ.update(env)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from imagegen.model_sync import models_sync
+    from imagegen.models import Generation
+    from imagegen.services import openrouter_client
+
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(f"{standin_url}/models", timeout=1)
+            break
+        except httpx.HTTPError:
+            assert time.monotonic() < deadline, "the stand-in did not start"
+            time.sleep(0.1)
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    get_user_model().objects.create_user(username="bench", password="bench-password-123")
+    models_sync(client=openrouter_client(), enable_all=True)
+
+    port = free_port()
+    logs = data_dir / "logs"
+    logs.mkdir()
+    web = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+        cwd=BASE_DIR,
+        env={**env, "PORT": str(port)},
+        stdout=(logs / "web.log").open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "run_worker"],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=(logs / "worker.log").open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        client = httpx.Client(base_url=base, timeout=30)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                client.get("/healthz")
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+        client.get("/login/")
+        client.post(
+            "/login/",
+            data={
+                "username": "bench",
+                "password": "bench-password-123",
+                "csrfmiddlewaretoken": client.cookies["csrftoken"],
+            },
+        )
+        page = client.get("/").text
+        model_id = re.search(r'<option value="(\d+)" selected>', page).group(1)
+        csrf = client.cookies["csrftoken"]
+        time.sleep(3)  # let the worker finish starting
+
+        def submit(prompt: str) -> float:
+            started = time.monotonic()
+            response = client.post(
+                "/",
+                data={
+                    "prompt": prompt,
+                    "model": model_id,
+                    "aspect_ratio": "1:1",
+                    "image_size": "1K",
+                    "count": "1",
+                    "csrfmiddlewaretoken": csrf,
+                },
+                headers={"HX-Request": "true"},
+            )
+            assert response.status_code == 200, response.text[:500]
+            return started
+
+        def wait_stored(prompts: list[str], starts: list[float]) -> list[float]:
+            """Seconds from each submit until its generation is stored (one poller, every 10 ms)."""
+            done: dict[str, float] = {}
+            while len(done) < len(prompts):
+                for generation in Generation.objects.filter(prompt__in=prompts, finished_at__isnull=False):
+                    if generation.prompt not in done:
+                        assert generation.status == "succeeded", generation.error_message
+                        done[generation.prompt] = time.monotonic()
+                time.sleep(0.01)
+            return [done[prompt] - start for prompt, start in zip(prompts, starts, strict=True)]
+
+        # 1. Overhead, one at a time, beside a bare httpx request to the same stand-in.
+        bare = []
+        for n in range(args.sequential):
+            started = time.monotonic()
+            with httpx.stream(
+                "POST",
+                f"{standin_url}/chat/completions",
+                headers={"Authorization": "Bearer sk-or-v1-bench"},
+                json={
+                    "model": "google/gemini-2.5-flash-image",
+                    "stream": True,
+                    "max_tokens": 8192,
+                    "modalities": ["image", "text"],
+                    "messages": [{"role": "user", "content": f"bare request {n}"}],
+                    "image_config": {"aspect_ratio": "1:1"},
+                },
+                timeout=60,
+            ) as response:
+                for _ in response.iter_bytes():
+                    pass
+            bare.append(time.monotonic() - started)
+        easel = []
+        for n in range(args.sequential):
+            prompt = f"sequential lighthouse {n}"
+            easel.extend(wait_stored([prompt], [submit(prompt)]))
+        overheads_ms = [(e - statistics.median(bare)) * 1000 for e in easel]
+
+        # 2 and 3. Many at once while a member browses.
+        page_times: dict[str, list[float]] = {"/": [], "/gallery/": []}
+        browsing = threading.Event()
+
+        def browse() -> None:
+            with httpx.Client(base_url=base, cookies=client.cookies, timeout=30) as browser:
+                while not browsing.is_set():
+                    for path, times in page_times.items():
+                        started = time.monotonic()
+                        assert browser.get(path).status_code == 200
+                        times.append((time.monotonic() - started) * 1000)
+                    time.sleep(0.05)
+
+        browser_thread = threading.Thread(target=browse)
+        browser_thread.start()
+        prompts = [f"concurrent harbour {n}" for n in range(args.count)]
+        burst_started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=args.count) as pool:
+            starts = list(pool.map(submit, prompts))
+        wait_stored(prompts, starts)
+        burst_seconds = time.monotonic() - burst_started
+        browsing.set()
+        browser_thread.join()
+    finally:
+        for process in (web, worker):
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=60)
+        os.killpg(standin.pid, signal.SIGTERM)
+        standin.wait(timeout=10)
+
+    rows = [
+        ("upstream latency (stand-in)", f"{args.latency:.1f} s", ""),
+        (
+            "bare httpx request, p50",
+            f"{statistics.median(bare) * 1000:.0f} ms",
+            f"{args.sequential} requests",
+        ),
+        (
+            "Easel submit → image stored, p50",
+            f"{statistics.median(easel) * 1000:.0f} ms",
+            f"{args.sequential} generations",
+        ),
+        (
+            "Easel overhead per generation, p50",
+            f"{statistics.median(overheads_ms):.0f} ms",
+            "target < 300 ms",
+        ),
+        (
+            f"{args.count} generations at once, all stored",
+            f"{burst_seconds:.2f} s",
+            f"target < {2 * args.latency:.0f} s (2× upstream)",
+        ),
+        (
+            "Generate page during the burst, p50 / p95",
+            f"{statistics.median(page_times['/']):.0f} / {percentile(page_times['/'], 95):.0f} ms",
+            f"{len(page_times['/'])} requests; target p95 < 100 ms",
+        ),
+        (
+            "Gallery page during the burst, p50 / p95",
+            f"{statistics.median(page_times['/gallery/']):.0f} / "
+            f"{percentile(page_times['/gallery/'], 95):.0f} ms",
+            f"{len(page_times['/gallery/'])} requests; target p95 < 100 ms",
+        ),
+    ]
+    table = ["| measure | value | note |", "|---|---:|---|"] + [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    text = "\n".join(table)
+    print(text)
+    write_section(
+        "Generate",
+        "`uv run python bench/bench_generate.py` — real gunicorn (2 processes × 8 threads) and one worker "
+        f"process ({os.environ.get('EASEL_WORKER_THREADS', '20')} threads) on SQLite, the stand-in answering "
+        f"after {args.latency:g} s, on this 2-core machine.\n\n" + text,
+    )
+
+
+if __name__ == "__main__":
+    main()

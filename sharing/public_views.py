@@ -148,7 +148,7 @@ def _open_graph(request, *, link: ShareLink, token: str, image, title: str) -> d
 def unlock(request, *, link: ShareLink, token: str):
     if unlocks.is_unlocked(request, link):  # also true for links without a password
         return redirect("share:page", token=token)
-    form = UnlockForm(request.POST or None)
+    form = UnlockForm(request.POST if request.method == "POST" else None)
     status, retry_after = 200, 0
     if request.method == "POST" and form.is_valid():
         result = services.link_unlock_attempt(

@@ -35,7 +35,7 @@ def create(request):
         return render(
             request, "sharing/cannot_share.html", {"message": problem.message}, status=problem.status
         )
-    form = ShareLinkForm(request.POST or None)
+    form = ShareLinkForm(request.POST if request.method == "POST" else None)
     context = {
         "form": form,
         "target": target,

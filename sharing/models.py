@@ -1,4 +1,5 @@
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.conf import settings
 from django.db import models
@@ -30,6 +31,19 @@ EXPIRY_PERIODS: dict[str, timedelta | None] = {
 def expires_at_for(expiry: str, *, now: datetime) -> datetime | None:
     period = EXPIRY_PERIODS[expiry]
     return None if period is None else now + period
+
+
+class LinkStatus(StrEnum):
+    """Where a link stands, in the words the owner's list uses."""
+
+    ACTIVE = "Active"
+    EXPIRED = "Expired"  # paused: extending it makes it work again
+    REVOKED = "Revoked"  # for good: by a person, or because its image went to the trash
+    ENDED = "Ended"  # its image or collection is gone
+
+    @property
+    def can_extend(self) -> bool:
+        return self in (LinkStatus.ACTIVE, LinkStatus.EXPIRED)
 
 
 class ShareLink(models.Model):
@@ -93,16 +107,15 @@ class ShareLink(models.Model):
     def target(self):
         return self.image if self.kind == self.Kind.IMAGE else self.collection
 
-    def status(self, *, now: datetime | None = None) -> str:
-        """For people: "Active", "Revoked", "Ended" (its image or collection is gone) or "Expired"."""
+    def status(self, *, now: datetime | None = None) -> LinkStatus:
         now = now or timezone.now()
         if self.revoked_at is not None:
-            return "Revoked"
+            return LinkStatus.REVOKED
         if self.target is None or (self.kind == self.Kind.IMAGE and self.image.trashed_at is not None):
-            return "Ended"
+            return LinkStatus.ENDED
         if self.expires_at is not None and self.expires_at <= now:
-            return "Expired"
-        return "Active"
+            return LinkStatus.EXPIRED
+        return LinkStatus.ACTIVE
 
 
 class ShareVisit(models.Model):

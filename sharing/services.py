@@ -75,7 +75,7 @@ def link_extend(*, link: ShareLink, expiry: str, now: datetime | None = None) ->
     """Give the link a new expiry counted from now. Revoked or ended links stay ended."""
     now = now or timezone.now()
     status = link.status(now=now)
-    if status in ("Revoked", "Ended"):
+    if not status.can_extend:
         raise CannotExtend(f"This link is {status.lower()} and can't be extended: create a new link instead.")
     ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
         expires_at=expires_at_for(expiry, now=now)

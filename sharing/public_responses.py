@@ -4,6 +4,8 @@ The "not available" answer is the same bytes and headers for every reason a toke
 rendered without the request (no CSRF token, no CSP nonce, no session, so no Vary: Cookie).
 """
 
+import math
+
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -44,13 +46,13 @@ def not_available() -> HttpResponse:
     )
 
 
+def try_again_in(seconds: int) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    return f"Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+
+
 def too_many_tries(*, retry_after: int, text: str) -> HttpResponse:
-    minutes = max(1, round(retry_after / 60))
-    response = _message(
-        status=429,
-        title="Too many tries",
-        text=f"{text} Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
-    )
+    response = _message(status=429, title="Too many tries", text=f"{text} {try_again_in(retry_after)}")
     response["Retry-After"] = str(retry_after)
     return response
 

@@ -24,6 +24,7 @@ from sharing.public_responses import (
     needs_password,
     not_available,
     too_many_tries,
+    try_again_in,
     with_share_headers,
 )
 
@@ -86,6 +87,8 @@ def page(request, *, link: ShareLink, token: str):
             link=link, ip=client_ip(request), user_agent=request.headers.get("User-Agent", "")
         )
     if link.kind == ShareLink.Kind.IMAGE:
+        if not images:  # trashed a moment after the look-up
+            return not_available()
         return _image_page(request, link=link, token=token, image=images[0])
     cover = images[0] if images else None
     context = {
@@ -165,7 +168,7 @@ def unlock(request, *, link: ShareLink, token: str):
             return redirect("share:page", token=token)
         if result.throttled:
             status, retry_after = 429, result.retry_after
-            form.add_error(None, f"{PASSWORD_LIMIT_TEXT} Try again in {max(1, round(retry_after / 60))} min.")
+            form.add_error(None, f"{PASSWORD_LIMIT_TEXT} {try_again_in(retry_after)}")
         else:
             form.add_error(
                 "password", "That password isn't right. Check it with the person who shared the link."

@@ -56,7 +56,7 @@ def create(request):
 def link_list(request):
     links = selectors.links_for_member(member=request.user, with_preview=True)
     page = Paginator(links, LINKS_PER_PAGE).get_page(request.GET.get("page"))
-    context = {"page": page, "links": page.object_list, "extend_form": ExtendForm(), "now": timezone.now()}
+    context = {"page": page, "links": page.object_list, "extend_form": ExtendForm()}
     return render(request, "sharing/link_list.html", context)
 
 

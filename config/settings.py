@@ -297,3 +297,4 @@ SHARE_CLIENT_IP_HEADER = env_str("EASEL_SHARE_CLIENT_IP_HEADER")
 # Django logs each 4xx/5xx with its path: keep share tokens out of those lines too.
 LOGGING["filters"] = {"redact_share_tokens": {"()": "sharing.log_redaction.RedactShareTokens"}}
 LOGGING["handlers"]["console"]["filters"] = ["redact_share_tokens"]
+# --- end of share links ----------------------------------------------------------------------------

@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "config.apps.EaselConfig",
     "imagegen",
     "gallery",
+    "sharing",
 ]
 
 MIDDLEWARE = [
@@ -284,3 +285,19 @@ LOGGING = {
         "django_tasks_db": {"level": "WARNING"},
     },
 }
+
+# --- Share links (sharing app) -------------------------------------------------------------------
+# Counters live in the database, so the limits hold across every web process and machine.
+# Failed look-ups (unknown, expired, revoked links) one client address may make per window; then 429.
+SHARE_LOOKUP_FAILURE_LIMIT = env_int("EASEL_SHARE_LOOKUP_FAILURE_LIMIT", 20, minimum=1)
+SHARE_LOOKUP_WINDOW_SECONDS = env_int("EASEL_SHARE_LOOKUP_WINDOW_SECONDS", 600, minimum=1)
+# Password tries per link and client address per window, right or wrong; then 429.
+SHARE_PASSWORD_ATTEMPT_LIMIT = env_int("EASEL_SHARE_PASSWORD_ATTEMPT_LIMIT", 5, minimum=1)
+SHARE_PASSWORD_WINDOW_SECONDS = env_int("EASEL_SHARE_PASSWORD_WINDOW_SECONDS", 900, minimum=1)
+# Behind a reverse proxy every visitor has the proxy's address: name the header the proxy sets to the
+# client's address (e.g. X-Real-IP), and only if the proxy always overwrites it. Empty: REMOTE_ADDR.
+SHARE_CLIENT_IP_HEADER = env_str("EASEL_SHARE_CLIENT_IP_HEADER")
+# Django logs each 4xx/5xx with its path: keep share tokens out of those lines too.
+LOGGING["filters"] = {"redact_share_tokens": {"()": "sharing.log_redaction.RedactShareTokens"}}
+LOGGING["handlers"]["console"]["filters"] = ["redact_share_tokens"]
+# --- end of share links ----------------------------------------------------------------------------

@@ -13,5 +13,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("gallery/", include("gallery.urls")),
+    path("shared/", include("sharing.urls")),
+    path("s/", include("sharing.public_urls")),  # public share pages: /s/<token>/… (redacted in access logs)
     path("", include("imagegen.urls")),
 ]

@@ -1,0 +1,87 @@
+"""Fixtures for the share-link tests (the shared ones — members, make_image — come from tests/fixtures.py)."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from gallery.models import Collection, CollectionItem
+from sharing import services
+from sharing.models import Expiry
+
+LINK_PASSWORD = "open-sesame-42"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Share passwords go through Django's hashers; the default one is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def stranger():
+    """Someone outside the team holding a link: a browser with no session."""
+    return Client()
+
+
+@pytest.fixture
+def other_client(other_member):
+    client = Client()
+    client.force_login(other_member)
+    return client
+
+
+@pytest.fixture
+def staff_client(staff):
+    client = Client()
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def image(make_image, member):
+    return make_image(
+        owner=member, prompt="a red fox in the snow", color=(200, 60, 40), cost_usd=Decimal("0.039")
+    )
+
+
+@pytest.fixture
+def make_collection(make_image, member):
+    def make(*, owner=None, title="Winter foxes", images=None, count=3):
+        owner = owner or member
+        collection = Collection.objects.create(
+            owner=owner, title=title, description="Internal: for the pitch"
+        )
+        if images is None:
+            images = [
+                make_image(owner=owner, prompt=f"fox number {n}", color=(10 * n, 100, 200))
+                for n in range(count)
+            ]
+        for n, item in enumerate(images):
+            CollectionItem.objects.create(
+                collection=collection, image=item, added_at=timezone.now() + timedelta(seconds=n)
+            )
+        return collection
+
+    return make
+
+
+@pytest.fixture
+def make_link(member):
+    """`make_link(target, password=..., allow_download=..., ...)` → CreatedLink (link and its token)."""
+
+    def make(target, *, created_by=None, expiry=Expiry.MONTH, **options):
+        return services.link_create(created_by=created_by or member, target=target, expiry=expiry, **options)
+
+    return make
+
+
+def share_url(name: str, token: str, **kwargs) -> str:
+    return reverse(f"share:{name}", kwargs={"token": token, **kwargs})
+
+
+def unlock(client: Client, token: str, password: str = LINK_PASSWORD, **extra):
+    return client.post(share_url("unlock", token), {"password": password}, **extra)

@@ -34,16 +34,17 @@ def test_one_worker_runs_many_generations_at_once(member, image_models, tmp_path
         log=tmp_path / "worker.log",
     )
     try:
-        started = time.monotonic()
         wait_for(
-            lambda: all(status_of(g).is_finished for g in generations), timeout=30, message="6 generations"
+            lambda: all(status_of(g).is_finished for g in generations), timeout=60, message="6 generations"
         )
-        elapsed = time.monotonic() - started
     finally:
         stop(worker)
-    assert {status_of(g).status for g in generations} == {Generation.Status.SUCCEEDED}
-    # Six 2-second generations one after another would take 12 s.
-    assert elapsed < 8, (tmp_path / "worker.log").read_text()
+    finished = [status_of(g) for g in generations]
+    assert {g.status for g in finished} == {Generation.Status.SUCCEEDED}
+    # Measured on the rows, from the first claim to the last image stored, so the worker's start-up
+    # doesn't count: six 2-second generations one after another would take over 12 s.
+    span = max(g.finished_at for g in finished) - min(g.started_at for g in finished)
+    assert span.total_seconds() < 6, (tmp_path / "worker.log").read_text()
 
 
 def test_sigterm_lets_running_generations_finish(member, image_models, tmp_path, tag):

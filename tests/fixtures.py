@@ -135,3 +135,27 @@ def image_models(db, openrouter_standin):
 
     models_sync(client=openrouter_client(), enable_all=True)
     return {model.openrouter_id: model for model in ImageModel.objects.all()}
+
+
+@pytest.fixture
+def task_worker(transactional_db, openrouter_standin):
+    """The real worker loop (claims, thread pool, heartbeat) in a thread of the test process."""
+    import threading
+
+    from imagegen import services
+    from imagegen.worker import PoolWorker
+
+    worker = PoolWorker(
+        worker_id="test-worker",
+        threads=4,
+        poll_seconds=0.05,
+        heartbeat_seconds=1,
+        recovery_seconds=3600,
+        heartbeat=lambda worker_id: services.generations_heartbeat(worker_id=worker_id),
+        recover=lambda: None,
+    )
+    thread = threading.Thread(target=worker.run, name="test-worker", daemon=True)
+    thread.start()
+    yield worker
+    worker.stopping.set()
+    thread.join(timeout=60)

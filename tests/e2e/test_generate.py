@@ -1,0 +1,75 @@
+"""Generate in a real browser: live stages, the image in the card, the gallery, the download."""
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from imagegen import openrouter
+from tests.e2e.helpers import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_generate_watch_it_arrive_open_it_and_download_the_exact_bytes(
+    live_server, page, member, image_models, task_worker, standin_client, tag, tmp_path
+):
+    prompt = f"a red lighthouse at dusk {tag} [latency:3]"
+    log_in(page, live_server.url, "mira")
+
+    page.get_by_label("Prompt").fill(prompt)
+    page.get_by_label("Aspect ratio").select_option(label="16:9 — 1344×768")
+    page.get_by_role("button", name="Generate").click()
+
+    card = page.locator("article.generation-card").filter(has_text=prompt)
+    expect(card).to_be_visible()
+    stages = set()
+    deadline = time.monotonic() + 30
+    image = card.get_by_role("img", name=prompt)
+    while image.count() == 0:
+        assert time.monotonic() < deadline, f"no image; stages seen: {stages}"
+        stage = card.locator(".stage-name")
+        if stage.count():
+            stages.add(stage.inner_text(timeout=1000))
+        page.wait_for_timeout(100)
+    assert len(stages) >= 2, stages
+    assert "Model working" in stages
+
+    image.click()
+    expect(page).to_have_url(re.compile(r"/gallery/images/\d+/"))
+    expect(page.get_by_text(prompt).first).to_be_visible()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download", exact=True).click()
+    saved = tmp_path / "download.png"
+    download_info.value.save_as(saved)
+
+    # The stand-in draws the same picture for the same request: ask it directly, as a bare client.
+    sent = standin_client.generate(
+        openrouter.ImageRequest(
+            model="google/gemini-2.5-flash-image",
+            prompt=prompt,
+            output_modalities=("image", "text"),
+            aspect_ratio="16:9",
+            image_size="1K",
+        )
+    )
+    assert Path(saved).read_bytes() == sent.images[0].data
+    assert download_info.value.suggested_filename.endswith(".png")
+
+
+def test_out_of_credits_shows_a_plain_message_and_try_again(
+    live_server, page, member, image_models, task_worker, tag
+):
+    prompt = f"a castle [fault:402] {tag}"
+    log_in(page, live_server.url, "mira")
+    page.get_by_label("Prompt").fill(prompt)
+    page.keyboard.press("Control+Enter")
+
+    card = page.locator("article.generation-card").filter(has_text=prompt)
+    failure = card.get_by_role("alert")
+    expect(failure).to_contain_text("Failed:", timeout=20_000)
+    expect(failure).to_contain_text("credits")
+    expect(card.get_by_role("button", name="Try again")).to_be_visible()
+    assert "Traceback" not in card.inner_text()

@@ -6,6 +6,7 @@ from config import views
 
 admin.site.site_header = "Easel administration"
 admin.site.site_title = "Easel admin"
+handler500 = "config.views.server_error"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

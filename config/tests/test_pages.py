@@ -114,3 +114,37 @@ def test_offline_demo_banner_shows_on_every_page_in_demo_mode(client, member, se
     client.force_login(member)
     assert banner in client.get("/").content.decode()
     assert banner in client.get("/gallery/").content.decode()
+
+
+def test_an_unreachable_database_gives_a_friendly_503_then_recovers(member, monkeypatch):
+    from django.db import OperationalError
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    client.force_login(member)
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("could not connect to server: Connection refused")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("imagegen.selectors.generation_list_recent", unreachable)
+        response = client.get("/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
+    body = response.content.decode()
+    assert "can't reach its database" in body
+    assert "Traceback" not in body
+    assert "Connection refused" not in body
+    assert client.get("/").status_code == 200
+
+
+def test_an_unexpected_error_is_a_plain_500_without_a_traceback(member, monkeypatch):
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    client.force_login(member)
+    monkeypatch.setattr("imagegen.selectors.generation_list_recent", lambda **kwargs: 1 / 0)
+    response = client.get("/")
+    assert response.status_code == 500
+    assert "Something went wrong on Easel's side" in response.content.decode()
+    assert "ZeroDivisionError" not in response.content.decode()

@@ -1,10 +1,29 @@
 """Forms: the gallery's search and filters (from the URL), selections of images, and collections."""
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 
 from gallery.models import Collection
 from gallery.selectors import MAX_SELECTION, NEWEST, SORTS, Cursor, GalleryQuery
 from imagegen import catalog
+
+
+class QuickSelect(forms.Select):
+    """A <select> built in Python. Django's template-rendered Select renders two templates per option,
+    which made the gallery's filter menus a fifth of the page's time; the markup is the same."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        current = "" if value is None else str(value)
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((key, " selected" if str(key) == current else "", label) for key, label in self.choices),
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), options
+        )
+
 
 BAD_DATE = "Enter a date as YYYY-MM-DD, for example 2026-11-27."
 BAD_CHOICE = "Choose one of the listed options."
@@ -17,13 +36,14 @@ class GalleryFilterForm(forms.Form):
     widgets get their options only when the whole page is rendered.
     """
 
-    q = forms.CharField(label="Search", required=False, max_length=200)
-    model = forms.CharField(label="Model", required=False, max_length=200, widget=forms.Select)
-    member = forms.CharField(label="Member", required=False, max_length=150, widget=forms.Select)
+    q = forms.CharField(label="Search", required=False, max_length=200, widget=forms.SearchInput)
+    model = forms.CharField(label="Model", required=False, max_length=200, widget=QuickSelect)
+    member = forms.CharField(label="Member", required=False, max_length=150, widget=QuickSelect)
     ratio = forms.ChoiceField(
         label="Aspect ratio",
         required=False,
         choices=[("", "Any ratio"), *((ratio, ratio) for ratio in catalog.STANDARD_ASPECT_RATIOS)],
+        widget=QuickSelect,
         error_messages={"invalid_choice": BAD_CHOICE},
     )
     date_from = forms.DateField(

@@ -258,9 +258,8 @@ def selection_trash(request):
             f"You can restore {'them' if len(trashed) > 1 else 'it'} there for {settings.TRASH_DAYS} days.",
         )
     if refused := len(images) - len(mine):
-        messages.warning(
-            request, f"{_count(refused, 'image')} belong to other members and stayed in the gallery."
-        )
+        whose = "belongs to another member" if refused == 1 else "belong to other members"
+        messages.warning(request, f"{_count(refused, 'image')} {whose} and stayed in the gallery.")
     return _redirect_back(request, fallback=reverse("gallery:index"))
 
 

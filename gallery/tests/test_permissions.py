@@ -101,7 +101,7 @@ def test_a_member_cannot_delete_another_members_image(member, other_member, othe
     response = other_client.post(reverse("gallery:selection_trash"), {"image": [image.pk]}, follow=True)
     image.refresh_from_db()
     assert image.trashed_at is None
-    assert "belong to other members" in response.content.decode()
+    assert "1 image belongs to another member and stayed in the gallery." in response.content.decode()
 
 
 def test_staff_can_delete_anyones_image_and_restore_it(member, staff_client, make_image):

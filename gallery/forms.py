@@ -71,7 +71,7 @@ class GalleryFilterForm(forms.Form):
     cursor = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, data=None, **kwargs):
-        super().__init__(data, **kwargs)
+        super().__init__(data, label_suffix="", **kwargs)
         self.offer_choices(models=(), members=())
         for name, field in self.fields.items():
             # Each field's message has a stable element to live in (htmx swaps it in out of band).
@@ -186,6 +186,9 @@ class FavouriteForm(forms.Form):
 
 
 class CollectionForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, label_suffix="", **kwargs)
+
     class Meta:
         model = Collection
         fields = ["title", "description"]

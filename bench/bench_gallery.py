@@ -201,16 +201,11 @@ def seed(total: int) -> dict:
         rows.append(
             Image(
                 owner=users[rng.randrange(len(users))],
-                file_name=files.file_name,
-                thumbnail_name=files.thumbnail_name,
-                sha256=files.sha256,
+                **services.image_file_fields(stored=files),
                 mime_type="image/png",
                 format="PNG",
                 width=1024,
                 height=1024,
-                byte_size=files.byte_size,
-                thumbnail_width=files.thumbnail_width,
-                thumbnail_height=files.thumbnail_height,
                 aspect_ratio=rng.choice(ratios),
                 image_size="1K",
                 prompt=prompt_for(rng),

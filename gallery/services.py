@@ -63,6 +63,18 @@ def image_files_store(*, data: bytes, image_format: str) -> StoredImageFiles:
     )
 
 
+def image_file_fields(*, stored: StoredImageFiles) -> dict:
+    """The Image fields that describe files stored by image_files_store (for rows made in bulk, too)."""
+    return {
+        "file_name": stored.file_name,
+        "thumbnail_name": stored.thumbnail_name,
+        "sha256": stored.sha256,
+        "byte_size": stored.byte_size,
+        "thumbnail_width": stored.thumbnail_width,
+        "thumbnail_height": stored.thumbnail_height,
+    }
+
+
 def image_files_discard(*, stored: StoredImageFiles) -> None:
     """Undo image_files_store after the row could not be saved: remove what it wrote, unless a row uses it."""
     for name in stored.created_names:
@@ -110,16 +122,11 @@ def image_create(
         owner=owner,
         generation=generation,
         index=index,
-        file_name=stored.file_name,
-        thumbnail_name=stored.thumbnail_name,
-        sha256=stored.sha256,
+        **image_file_fields(stored=stored),
         mime_type=mime_type,
         format=image_format,
         width=width,
         height=height,
-        byte_size=stored.byte_size,
-        thumbnail_width=stored.thumbnail_width,
-        thumbnail_height=stored.thumbnail_height,
         aspect_ratio=aspect_ratio,
         image_size=image_size,
         aspect_matches=catalog.aspect_matches(aspect_ratio, width, height) if aspect_ratio else True,
@@ -150,31 +157,29 @@ def image_trash(*, actor, images: Iterable[Image]) -> list[int]:
     Share links listen to `images_trashed`, sent inside the transaction so that revoking them and
     trashing the images commit or roll back together.
     """
-    images = list(images)
-    _check_may_delete(actor=actor, images=images)
     with transaction.atomic():
-        ids = list(
-            Image.objects.filter(pk__in=[image.pk for image in images], trashed_at__isnull=True)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        ids = _set_trashed(actor=actor, images=images, trashed=True)
         if ids:
-            Image.objects.filter(pk__in=ids).update(trashed_at=timezone.now())
             images_trashed.send(sender=Image, image_ids=ids)
     return ids
 
 
 def image_restore(*, actor, images: Iterable[Image]) -> list[int]:
     """Take images out of the trash, back into the gallery (and their collections). Returns the ids."""
+    with transaction.atomic():
+        return _set_trashed(actor=actor, images=images, trashed=False)
+
+
+def _set_trashed(*, actor, images: Iterable[Image], trashed: bool) -> list[int]:
+    """Move the images that are not yet where they should be; the ids of those that moved."""
     images = list(images)
     _check_may_delete(actor=actor, images=images)
-    with transaction.atomic():
-        ids = list(
-            Image.objects.filter(pk__in=[image.pk for image in images], trashed_at__isnull=False)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        Image.objects.filter(pk__in=ids).update(trashed_at=None)
+    ids = list(
+        Image.objects.filter(pk__in=[image.pk for image in images], trashed_at__isnull=trashed)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    Image.objects.filter(pk__in=ids).update(trashed_at=timezone.now() if trashed else None)
     return ids
 
 

@@ -52,16 +52,11 @@ def make_images(db):
         rows = [
             Image(
                 owner=owner,
-                file_name=files.file_name,
-                thumbnail_name=files.thumbnail_name,
-                sha256=files.sha256,
+                **services.image_file_fields(stored=files),
                 mime_type="image/png",
                 format="PNG",
                 width=32,
                 height=16,
-                byte_size=files.byte_size,
-                thumbnail_width=files.thumbnail_width,
-                thumbnail_height=files.thumbnail_height,
                 prompt=prompt,
                 model_slug=fields.get("model_slug", "google/gemini-2.5-flash-image"),
                 aspect_ratio=fields.get("aspect_ratio", "2:1"),

@@ -189,8 +189,9 @@ def images_matching(*, viewer, query: GalleryQuery) -> QuerySet[Image]:
     if query.favourites:
         images = _within(images, *_sql(Favourite.objects.filter(member=viewer).values("image_id")))
     if query.collection_id:
-        items = CollectionItem.objects.filter(collection_id=query.collection_id).values("image_id")
-        images = _within(images, *_sql(items))
+        images = _within(
+            images, *_sql(CollectionItem.objects.filter(collection_id=query.collection_id).values("image_id"))
+        )
     return images
 
 
@@ -216,7 +217,8 @@ def _has_at_least(sql: str, params, count: int) -> bool:
 
 
 def _sql(queryset: QuerySet) -> tuple[str, list]:
-    sql, params = queryset.query.sql_with_params()
+    """A subquery's SQL, without the model's default ordering (which would make SQLite sort the set)."""
+    sql, params = queryset.order_by().query.sql_with_params()
     return sql, list(params)
 
 
@@ -338,29 +340,45 @@ def member_choices() -> list[str]:
 
 # --- Collections ----------------------------------------------------------------------------------------
 def collections_visible_to(*, viewer) -> QuerySet[Collection]:
-    """Every collection, with how many gallery images it holds and the newest one's id as its cover."""
+    """Every collection: one team, one gallery."""
     if not _is_member(viewer):
         return Collection.objects.none()
-    in_gallery = CollectionItem.objects.filter(collection=OuterRef("pk"), image__trashed_at__isnull=True)
-    return Collection.objects.select_related("owner").annotate(
-        image_count=Count("items", filter=Q(items__image__trashed_at__isnull=True)),
-        cover_id=Subquery(in_gallery.order_by("-image__created_at", "-image_id").values("image_id")[:1]),
-    )
+    return Collection.objects.select_related("owner")
+
+
+def _items_in_gallery(collection) -> QuerySet[CollectionItem]:
+    """A collection's items whose image is not in the trash. "Not among the trashed" reads the small trash
+    through its partial index; joining every item to its image let SQLite choose to scan all images."""
+    trashed = Image.objects.filter(trashed_at__isnull=False).values("id")
+    return CollectionItem.objects.filter(collection=collection).exclude(image_id__in=trashed).order_by()
 
 
 def collections_with_covers(*, viewer) -> list[Collection]:
-    """collections_visible_to, with `cover` (an Image or None) set: two queries for any number."""
-    collections = list(collections_visible_to(viewer=viewer))
+    """Every collection with `image_count` (gallery images in it) and `cover` (the one added last, or None).
+
+    Both are correlated subqueries, not a join and GROUP BY over every item, and covers are loaded in one
+    more query: three queries for any number of collections.
+    """
+    in_gallery = _items_in_gallery(OuterRef("pk"))
+    collections = list(
+        collections_visible_to(viewer=viewer).annotate(
+            image_count=Subquery(in_gallery.values("collection").annotate(n=Count("pk")).values("n")),
+            cover_id=Subquery(in_gallery.order_by("-added_at", "-id").values("image_id")[:1]),
+        )
+    )
     covers = Image.objects.in_bulk([c.cover_id for c in collections if c.cover_id])
     for collection in collections:
+        collection.image_count = collection.image_count or 0
         collection.cover = covers.get(collection.cover_id)
     return collections
 
 
 def collection_get_visible(*, viewer, pk) -> Collection:
+    """The collection, with `image_count`; Http404 when there is none."""
     collection = collections_visible_to(viewer=viewer).filter(pk=pk).first()
     if collection is None:
         raise Http404("No such collection.")
+    collection.image_count = _items_in_gallery(collection).count()
     return collection
 
 

@@ -294,6 +294,7 @@ def test_the_search_form_updates_the_grid_through_htmx_and_works_without_it(memb
     assert 'hx-get="/gallery/"' in form
     assert 'hx-target="#gallery-results"' in form
     assert 'hx-push-url="true"' in form
+    assert 'hx-sync="this:replace"' in form  # typing fast: only the latest search's answer lands
 
 
 # --- Query counts -------------------------------------------------------------------------------------------

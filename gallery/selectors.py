@@ -296,7 +296,8 @@ def image_page(
         pk: Tile(pk, prompt, name or slug, member, width, height, favourite)
         for pk, prompt, name, slug, member, width, height, favourite in rows
     }
-    return ImagePage(tiles=[tiles[pk] for pk in ids], next_cursor=next_cursor, query=query)
+    # An image purged between the two queries is simply left out.
+    return ImagePage(tiles=[tiles[pk] for pk in ids if pk in tiles], next_cursor=next_cursor, query=query)
 
 
 def image_neighbours(*, viewer, query: GalleryQuery, image: Image) -> tuple[int | None, int | None]:

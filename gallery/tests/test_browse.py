@@ -131,6 +131,20 @@ def test_a_page_still_follows_when_its_last_image_was_deleted_meanwhile(
     assert tile_ids(member_client.get(next_link(html)).content.decode()) == [images[1].pk, images[0].pk]
 
 
+def test_an_image_purged_while_a_page_is_read_is_left_out(monkeypatch, member, make_images):
+    images = make_images(3, owner=member)
+    real_values_list = Image.objects.filter(pk__in=[]).values_list
+
+    def purge_then_read(self, *fields, **kwargs):
+        if "prompt" in fields:  # the second query: purge first, as if another request just did
+            Image.objects.filter(pk=images[1].pk).delete()
+        return real_values_list.__func__(self, *fields, **kwargs)
+
+    monkeypatch.setattr(type(Image.objects.all()), "values_list", purge_then_read)
+    page = selectors.image_page(viewer=member, query=GalleryQuery())
+    assert [tile.pk for tile in page.tiles] == [images[2].pk, images[0].pk]
+
+
 def test_a_cursor_is_exact_to_the_microsecond():
     moment = dt.datetime(2026, 11, 27, 10, 16, 3, 123456, tzinfo=dt.UTC)
     cursor = Cursor(created_at=moment, id=42)

@@ -69,10 +69,18 @@ def image_get_visible(*, viewer, pk, allow_trashed: bool = True) -> Image:
     `allow_trashed=False` also hides the viewer's own trash: for actions on gallery images (sharing).
     """
     images = images_visible_to(viewer=viewer) if allow_trashed else images_in_gallery(viewer=viewer)
-    image = images.select_related("owner").filter(pk=pk).first()
+    image = images.select_related("owner").filter(pk=_id_or_404(pk)).first()
     if image is None:
         raise Http404("No such image.")
     return image
+
+
+def _id_or_404(pk) -> int:
+    """Ids may come from a query string (`?image=…` on another app's page): anything but a number is 404."""
+    try:
+        return int(pk)
+    except (TypeError, ValueError):
+        raise Http404("No such id.") from None
 
 
 def image_can_delete(*, viewer, image: Image) -> bool:
@@ -376,7 +384,7 @@ def collections_with_covers(*, viewer) -> list[Collection]:
 
 def collection_get_visible(*, viewer, pk) -> Collection:
     """The collection, with `image_count`; Http404 when there is none."""
-    collection = collections_visible_to(viewer=viewer).filter(pk=pk).first()
+    collection = collections_visible_to(viewer=viewer).filter(pk=_id_or_404(pk)).first()
     if collection is None:
         raise Http404("No such collection.")
     collection.image_count = _items_in_gallery(collection).count()

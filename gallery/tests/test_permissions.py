@@ -1,9 +1,11 @@
 """Who may see and do what, on every gallery URL: members, other members, staff, and nobody signed in."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
 from django.urls import reverse
 
-from gallery import services
+from gallery import selectors, services
 from gallery.models import Collection, Image
 
 pytestmark = pytest.mark.django_db
@@ -168,3 +170,18 @@ def test_a_member_adds_only_to_their_own_collections(member, other_member, other
     )
     assert theirs.items.count() == 0
     assert "Choose one of your collections." in response.content.decode()
+
+
+@pytest.mark.parametrize("pk", ["abc", "", None, "1.5", "1; DROP TABLE"])
+def test_the_selectors_answer_404_to_ids_that_are_not_numbers(pk, member):
+    with pytest.raises(Http404):
+        selectors.image_get_visible(viewer=member, pk=pk)
+    with pytest.raises(Http404):
+        selectors.collection_get_visible(viewer=member, pk=pk)
+
+
+def test_nobody_signed_in_sees_nothing_through_the_selectors(member, make_image):
+    make_image(owner=member)
+    assert not selectors.images_in_gallery(viewer=AnonymousUser()).exists()
+    assert not selectors.images_visible_to(viewer=None).exists()
+    assert not selectors.collections_visible_to(viewer=AnonymousUser()).exists()

@@ -1,13 +1,25 @@
-"""Writes to the gallery. Reads live in selectors.py."""
+"""Writes to the gallery. Reads, and the rules for who may do what, live in selectors.py."""
 
+import datetime as dt
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
-from gallery import files
-from gallery.models import Image
+from gallery import files, selectors
+from gallery.models import Collection, CollectionItem, Favourite, Image
+from gallery.signals import images_trashed
 from imagegen import catalog
+from imagegen.models import GenerationReference
+
+logger = logging.getLogger("easel.gallery")
+PURGE_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -51,15 +63,32 @@ def image_files_store(*, data: bytes, image_format: str) -> StoredImageFiles:
     )
 
 
+def image_file_fields(*, stored: StoredImageFiles) -> dict:
+    """The Image fields that describe files stored by image_files_store (for rows made in bulk, too)."""
+    return {
+        "file_name": stored.file_name,
+        "thumbnail_name": stored.thumbnail_name,
+        "sha256": stored.sha256,
+        "byte_size": stored.byte_size,
+        "thumbnail_width": stored.thumbnail_width,
+        "thumbnail_height": stored.thumbnail_height,
+    }
+
+
 def image_files_discard(*, stored: StoredImageFiles) -> None:
     """Undo image_files_store after the row could not be saved: remove what it wrote, unless a row uses it."""
     for name in stored.created_names:
-        in_use = (
-            Image.objects.filter(file_name=name).exists()
-            or Image.objects.filter(thumbnail_name=name).exists()
-        )
-        if not in_use:
+        if not file_in_use(name=name):
             files.delete_file(name=name)
+
+
+def file_in_use(*, name: str) -> bool:
+    """Whether any row still points at a stored file: names are content hashes, so rows share files."""
+    return (
+        Image.objects.filter(file_name=name).exists()
+        or Image.objects.filter(thumbnail_name=name).exists()
+        or GenerationReference.objects.filter(file_name=name).exists()
+    )
 
 
 def image_create(
@@ -93,16 +122,11 @@ def image_create(
         owner=owner,
         generation=generation,
         index=index,
-        file_name=stored.file_name,
-        thumbnail_name=stored.thumbnail_name,
-        sha256=stored.sha256,
+        **image_file_fields(stored=stored),
         mime_type=mime_type,
         format=image_format,
         width=width,
         height=height,
-        byte_size=stored.byte_size,
-        thumbnail_width=stored.thumbnail_width,
-        thumbnail_height=stored.thumbnail_height,
         aspect_ratio=aspect_ratio,
         image_size=image_size,
         aspect_matches=catalog.aspect_matches(aspect_ratio, width, height) if aspect_ratio else True,
@@ -118,3 +142,147 @@ def image_create(
         latency_ms=latency_ms,
         model_text=model_text,
     )
+
+
+# --- Trash ------------------------------------------------------------------------------------------------
+def _check_may_delete(*, actor, images: list[Image]) -> None:
+    refused = [image.pk for image in images if not selectors.image_can_delete(viewer=actor, image=image)]
+    if refused:
+        raise PermissionDenied(f"Only the owner or staff may delete images {refused}.")
+
+
+def image_trash(*, actor, images: Iterable[Image]) -> list[int]:
+    """Move images to the trash (restorable for TRASH_DAYS). Returns the ids that moved.
+
+    Share links listen to `images_trashed`, sent inside the transaction so that revoking them and
+    trashing the images commit or roll back together.
+    """
+    with transaction.atomic():
+        ids = _set_trashed(actor=actor, images=images, trashed=True)
+        if ids:
+            images_trashed.send(sender=Image, image_ids=ids)
+    return ids
+
+
+def image_restore(*, actor, images: Iterable[Image]) -> list[int]:
+    """Take images out of the trash, back into the gallery (and their collections). Returns the ids."""
+    with transaction.atomic():
+        return _set_trashed(actor=actor, images=images, trashed=False)
+
+
+def _set_trashed(*, actor, images: Iterable[Image], trashed: bool) -> list[int]:
+    """Move the images that are not yet where they should be; the ids of those that moved."""
+    images = list(images)
+    _check_may_delete(actor=actor, images=images)
+    ids = list(
+        Image.objects.filter(pk__in=[image.pk for image in images], trashed_at__isnull=trashed)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    Image.objects.filter(pk__in=ids).update(trashed_at=timezone.now() if trashed else None)
+    return ids
+
+
+def images_purge(*, image_ids: Iterable[int]) -> int:
+    """Delete rows for good; their files go only after the commit, and only if no other row uses them.
+
+    Deleting files inside the transaction would lose them if it rolled back; deleting after the commit
+    at worst leaves an orphan file (if the process dies in between), never a row without its file.
+    """
+    ids = list(image_ids)
+    with transaction.atomic():
+        names = set()
+        for file_name, thumbnail_name in Image.objects.filter(pk__in=ids).values_list(
+            "file_name", "thumbnail_name"
+        ):
+            names.update((file_name, thumbnail_name))
+        deleted = Image.objects.filter(pk__in=ids).delete()[1].get(Image._meta.label, 0)
+        transaction.on_commit(partial(_delete_unused_files, names=sorted(names)), robust=True)
+    return deleted
+
+
+def _delete_unused_files(*, names: list[str]) -> None:
+    for name in names:
+        if not file_in_use(name=name):
+            files.delete_file(name=name)
+
+
+def trash_empty(*, actor) -> int:
+    """Purge everything in the actor's trash now (staff: the whole trash). Returns how many images went."""
+    trashed = selectors.images_in_trash(viewer=actor)
+    return _purge_in_batches(trashed)
+
+
+def trash_purge_expired(*, now: dt.datetime | None = None) -> int:
+    """Purge images trashed more than TRASH_DAYS ago (run by `manage.py purge_trash`)."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.TRASH_DAYS)
+    return _purge_in_batches(Image.objects.filter(trashed_at__lt=cutoff))
+
+
+def _purge_in_batches(images) -> int:
+    """Small transactions, so a large trash never holds a long write lock (SQLite has one writer)."""
+    total = 0
+    while batch := list(images.order_by("pk").values_list("pk", flat=True)[:PURGE_BATCH]):
+        total += images_purge(image_ids=batch)
+    if total:
+        logger.info("Purged %d images from the trash", total)
+    return total
+
+
+# --- Favourites -------------------------------------------------------------------------------------------
+def favourite_set(*, member, image: Image, favourite: bool) -> None:
+    """Star or unstar. Setting the state (rather than toggling) makes a double click harmless."""
+    if favourite:
+        Favourite.objects.get_or_create(member=member, image=image)
+    else:
+        Favourite.objects.filter(member=member, image=image).delete()
+
+
+# --- Collections ------------------------------------------------------------------------------------------
+def _check_may_edit(*, actor, collection: Collection) -> None:
+    if not selectors.collection_can_edit(viewer=actor, collection=collection):
+        raise PermissionDenied("Only the collection's owner or staff may change it.")
+
+
+def collection_create(*, owner, title: str, description: str = "") -> Collection:
+    return Collection.objects.create(owner=owner, title=title.strip(), description=description.strip())
+
+
+def collection_update(*, actor, collection: Collection, title: str, description: str) -> Collection:
+    _check_may_edit(actor=actor, collection=collection)
+    collection.title = title.strip()
+    collection.description = description.strip()
+    collection.save(update_fields=["title", "description", "updated_at"])
+    return collection
+
+
+def collection_delete(*, actor, collection: Collection) -> None:
+    """Delete the collection; its images stay in the gallery."""
+    _check_may_edit(actor=actor, collection=collection)
+    collection.delete()
+
+
+def collection_add_images(*, actor, collection: Collection, images: Iterable[Image]) -> int:
+    """Add images (already there: skipped). Returns how many were added."""
+    _check_may_edit(actor=actor, collection=collection)
+    images = list(images)
+    with transaction.atomic():
+        present = set(
+            CollectionItem.objects.filter(collection=collection, image__in=images).values_list(
+                "image_id", flat=True
+            )
+        )
+        new_items = [
+            CollectionItem(collection=collection, image=image) for image in images if image.pk not in present
+        ]
+        CollectionItem.objects.bulk_create(new_items, ignore_conflicts=True)
+        collection.save(update_fields=["updated_at"])
+    return len(new_items)
+
+
+def collection_remove_images(*, actor, collection: Collection, images: Iterable[Image]) -> int:
+    _check_may_edit(actor=actor, collection=collection)
+    with transaction.atomic():
+        removed, _ = CollectionItem.objects.filter(collection=collection, image__in=list(images)).delete()
+        collection.save(update_fields=["updated_at"])
+    return removed

@@ -1,0 +1,61 @@
+"""The markup a grid repeats for every tile, built in Python.
+
+A page shows 60 tiles; as a template partial each tile cost ~0.3 ms (a dozen variable lookups through
+Django's lazy escaping and number localisation), over half of the page's server time. Built here with
+the standard library's escape it costs a few µs, and a page renders well inside its 50 ms budget.
+Everything else stays in templates; the templates include these strings as they are.
+"""
+
+from html import escape
+
+from django.utils.safestring import SafeString, mark_safe
+
+
+def thumbnail_img(*, url: str, width: int, height: int, alt: str) -> str:
+    """Lazy-loaded, with its size given so the grid doesn't jump as thumbnails arrive."""
+    return (
+        f'<img src="{escape(url)}" width="{int(width)}" height="{int(height)}" loading="lazy" '
+        f'decoding="async" alt="{escape(alt)}">'
+    )
+
+
+def star_button(*, url: str, is_favourite: bool, key_favourite: bool = False) -> SafeString:
+    """The favourite toggle: an htmx POST that swaps this button for the new one; without JavaScript,
+    the page's hidden form `favourite-form` posts it and comes back. It sets a state, never toggles,
+    so a double click is harmless. `key_favourite` marks the one the f key presses (the image page)."""
+    url = escape(url)
+    state = (
+        'value="0" aria-pressed="true" class="favourite is-favourite"><span aria-hidden="true">★</span>'
+        if is_favourite
+        else 'value="1" aria-pressed="false" class="favourite"><span aria-hidden="true">☆</span>'
+    )
+    key = " data-key-favourite" if key_favourite else ""
+    return mark_safe(  # noqa: S308 - every value is escaped above
+        f'<button type="submit" form="favourite-form" formaction="{url}" hx-post="{url}" hx-swap="outerHTML" '
+        f'name="favourite"{key} {state} Favourite</button>'
+    )
+
+
+def tile(tile, *, query_suffix: str) -> str:
+    """One grid tile: thumbnail (a link to the image page, keeping the view's query), the prompt's start,
+    model and member, a labelled checkbox for the page's selection form, and the star.
+    `tile.thumbnail_html` comes from thumbnail_img()."""
+    pk = int(tile.pk)
+    return (
+        f'<li class="tile">'
+        f'<a class="tile-image" href="{escape(tile.detail_url + query_suffix)}">'
+        f"{tile.thumbnail_html}"
+        f"</a>"
+        f'<p class="tile-prompt">{escape(tile.prompt_start)}</p>'
+        f'<p class="tile-meta"><span class="tile-model">{escape(tile.model)}</span> · '
+        f'<span class="tile-member">{escape(tile.member)}</span></p>'
+        f'<div class="tile-actions">'
+        f'<label class="tile-select"><input type="checkbox" name="image" value="{pk}" form="selection"> '
+        f'Select<span class="visually-hidden"> image {pk}</span></label>'
+        f"{star_button(url=tile.favourite_url, is_favourite=tile.is_favourite)}"
+        f"</div></li>\n"
+    )
+
+
+def tiles(tiles, *, query_suffix: str) -> SafeString:
+    return mark_safe("".join(tile(item, query_suffix=query_suffix) for item in tiles))  # noqa: S308 - escaped in tile()

@@ -1,0 +1,69 @@
+"""Fixtures for the gallery's tests (the shared ones — member, make_image, … — come from tests/fixtures.py)."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+
+from gallery import services
+from gallery.models import Image
+from tests.fixtures import png_bytes
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(settings):
+    """Most tests create members, and the real hasher takes a good part of a second for each."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def other_client(other_member):
+    return client_for(other_member)
+
+
+@pytest.fixture
+def staff_client(staff):
+    return client_for(staff)
+
+
+def stored(name: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / name
+
+
+@pytest.fixture
+def make_images(db):
+    """`make_images(n, owner=…, prompt=…)`: n rows sharing one stored file, one minute apart, newest last.
+
+    Much faster than n make_image calls when a test needs many rows (pagination, query counts).
+    """
+
+    def make(n: int, *, owner, prompt: str = "a red fox", start=None, **fields) -> list[Image]:
+        files = services.image_files_store(data=png_bytes(32, 16, (9, 9, 9)), image_format="PNG")
+        start = start or timezone.now() - dt.timedelta(days=1)
+        rows = [
+            Image(
+                owner=owner,
+                **services.image_file_fields(stored=files),
+                mime_type="image/png",
+                format="PNG",
+                width=32,
+                height=16,
+                prompt=prompt,
+                model_slug=fields.get("model_slug", "google/gemini-2.5-flash-image"),
+                aspect_ratio=fields.get("aspect_ratio", "2:1"),
+                created_at=start + dt.timedelta(minutes=i),
+            )
+            for i in range(n)
+        ]
+        return Image.objects.bulk_create(rows)
+
+    return make

@@ -29,7 +29,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = ROOT / "docs" / "benchmarks.md"
 HEADING = "## Gallery"
 sys.path.insert(0, str(ROOT))
 
@@ -367,14 +366,9 @@ def table(rows, thumb, weight) -> tuple[str, bool]:
 
 
 def write_docs(text: str) -> None:
-    existing = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    section = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if section.search(existing):
-        updated = section.sub(lambda _: text, existing, count=1)
-    else:
-        updated = existing.rstrip("\n") + "\n\n" + text
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    DOCS.write_text(updated)
+    from bench.report import write_markdown_section
+
+    write_markdown_section(text)
 
 
 def main() -> int:

@@ -18,7 +18,6 @@ import io
 import json
 import platform
 import random
-import re
 import sys
 import time
 import tracemalloc
@@ -37,7 +36,6 @@ ROUNDS = 15
 CHECK_ROUNDS = 3
 TARGET_LINEARITY = 1.3
 TARGET_PEAK_RATIO = 3.0
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 HEADING = "## Stream parser"
 
 
@@ -149,14 +147,9 @@ def table(rows: list[dict[str, float | str]]) -> str:
 
 
 def write_docs(text: str) -> None:
-    existing = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    section = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if section.search(existing):
-        updated = section.sub(lambda _: text, existing, count=1)
-    else:
-        updated = existing.rstrip("\n") + "\n\n" + text
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    DOCS.write_text(updated)
+    from bench.report import write_markdown_section
+
+    write_markdown_section(text)
 
 
 def main() -> int:

@@ -20,3 +20,9 @@ def write_section(title: str, body: str) -> None:
         updated = existing.rstrip("\n") + "\n\n" + text
     DOCS.parent.mkdir(parents=True, exist_ok=True)
     DOCS.write_text(updated.rstrip("\n") + "\n")
+
+
+def write_markdown_section(text: str) -> None:
+    """`text` starts with its own `## title` line; the rest is the section's body."""
+    heading, _, body = text.strip().partition("\n")
+    write_section(heading.removeprefix("## ").strip(), body)

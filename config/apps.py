@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.contrib.staticfiles.apps import StaticFilesConfig as StaticFilesAppConfig
 
 
 class EaselConfig(AppConfig):
@@ -8,9 +7,3 @@ class EaselConfig(AppConfig):
     name = "config"
     label = "easel"
     verbose_name = "Easel"
-
-
-class StaticFilesConfig(StaticFilesAppConfig):
-    """Skip static files Easel never serves: htmx 4 and extensions (we load htmx 2 only)."""
-
-    ignore_patterns = [*StaticFilesAppConfig.ignore_patterns, "htmx-4*", "htmax-4*", "hx-*"]

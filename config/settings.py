@@ -102,7 +102,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "config.apps.StaticFilesConfig",
+    "django.contrib.staticfiles",
     "django.forms",
     "django_htmx",
     "django_tasks_db",
@@ -210,6 +210,10 @@ USE_TZ = True
 # --- Static files (whitenoise) and media (Django storage: disk, or S3-compatible) -----------------
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "config.staticfinders.AppDirectoriesFinder",
+]
 STATIC_ROOT = env_path("EASEL_STATIC_ROOT", BASE_DIR / "staticfiles")
 MEDIA_ROOT = DATA_DIR / "media"
 S3_BUCKET = env_str("EASEL_S3_BUCKET")

@@ -41,7 +41,7 @@ def test_generate_watch_it_arrive_open_it_and_download_the_exact_bytes(
     expect(page).to_have_url(re.compile(r"/gallery/images/\d+/"))
     expect(page.get_by_text(prompt).first).to_be_visible()
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Download", exact=True).click()
+        page.get_by_role("button", name="Download", exact=True).click()
     saved = tmp_path / "download.png"
     download_info.value.save_as(saved)
 

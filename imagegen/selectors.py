@@ -4,6 +4,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from gallery.models import Image
+from gallery.selectors import image_get_visible, images_in_gallery
 from imagegen.models import Generation, ImageModel
 
 RECENT_GENERATIONS = 12
@@ -50,24 +51,24 @@ def generation_get(*, viewer, pk: int) -> Generation:
         raise Http404("No such generation") from None
 
 
-def reference_candidates(*, include: Image | None = None) -> QuerySet[Image]:
+def reference_candidates(*, viewer, include: Image | None = None) -> QuerySet[Image]:
     """Recent team images offered as references (plus the one being edited, however old)."""
-    recent_ids = list(
-        Image.objects.filter(trashed_at__isnull=True)
-        .order_by("-created_at", "-id")
-        .values_list("pk", flat=True)[:PICK_CANDIDATES]
-    )
+    gallery = images_in_gallery(viewer=viewer)
+    recent_ids = list(gallery.order_by("-created_at", "-id").values_list("pk", flat=True)[:PICK_CANDIDATES])
     if include is not None:
         recent_ids.append(include.pk)
     return (
-        Image.objects.filter(pk__in=recent_ids, trashed_at__isnull=True)
+        gallery.filter(pk__in=recent_ids)
         .only("pk", "prompt", "thumbnail_width", "thumbnail_height", "created_at")
         .order_by("-created_at", "-id")
     )
 
 
-def image_for_remix(*, pk) -> Image | None:
+def image_for_remix(*, viewer, pk) -> Image | None:
+    """The gallery image named by ?remix= or ?edit=, if the viewer may see it (else the form starts empty)."""
+    if not pk:
+        return None
     try:
-        return Image.objects.get(pk=int(pk), trashed_at__isnull=True)
-    except (Image.DoesNotExist, TypeError, ValueError):
+        return image_get_visible(viewer=viewer, pk=pk, allow_trashed=False)
+    except Http404:
         return None

@@ -12,14 +12,16 @@ def _generate_form(request, *, data=None, files=None, initial=None, include=None
         files,
         initial=initial or {},
         models=selectors.models_selectable(),
-        pick_candidates=selectors.reference_candidates(include=include),
+        pick_candidates=selectors.reference_candidates(viewer=request.user, include=include),
     )
 
 
 def _remix_initial(request) -> tuple[dict, object]:
     """?remix=<image> prefills prompt, model, ratio and size; ?edit=<image> also uses it as a reference."""
     initial, include = {}, None
-    source = selectors.image_for_remix(pk=request.GET.get("remix") or request.GET.get("edit"))
+    source = selectors.image_for_remix(
+        viewer=request.user, pk=request.GET.get("remix") or request.GET.get("edit")
+    )
     if source is None:
         return initial, include
     initial["prompt"] = source.prompt

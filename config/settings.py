@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "config.apps.EaselConfig",
     "imagegen",
     "gallery",
+    "team",
 ]
 
 MIDDLEWARE = [

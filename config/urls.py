@@ -13,5 +13,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("gallery/", include("gallery.urls")),
+    path("", include("team.urls")),  # /team/ (staff dashboard) and /invite/<token>/ (public sign-up)
     path("", include("imagegen.urls")),
 ]

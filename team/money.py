@@ -8,6 +8,17 @@ from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 TEN_THOUSANDTH = Decimal("0.0001")
+# Costs are stored with six decimals (Generation.cost_usd / reserved_usd).
+MICRO = Decimal("0.000001")
+
+
+def stored(amount: Decimal | None) -> Decimal | None:
+    """An amount as a six-decimal money column holds it, on every database.
+
+    PostgreSQL's numeric column rounds on write, SQLite keeps what it is given and sums in floating
+    point: quantizing on the way in and out makes both agree to the micro-dollar.
+    """
+    return None if amount is None else Decimal(amount).quantize(MICRO, ROUND_HALF_UP)
 
 
 def usd(amount: Decimal | None) -> str:

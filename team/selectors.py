@@ -19,6 +19,7 @@ from gallery.models import Image
 from imagegen import openrouter
 from imagegen.models import Generation
 from team.models import MemberBudget
+from team.money import stored
 
 ZERO = Decimal(0)
 MONEY = DecimalField(max_digits=16, decimal_places=6)
@@ -120,6 +121,10 @@ def monthly_limit(*, member) -> Decimal | None:
     return own if own is not None else team_default_limit()
 
 
+def _total(field_name: str) -> Coalesce:
+    return Coalesce(Sum(field_name), Value(ZERO), output_field=MONEY)
+
+
 def _used_expression():
     """Settled cost plus open reservation, per generation row (one row is updated in one statement)."""
     return Coalesce(F("cost_usd"), Value(ZERO), output_field=MONEY) + F("reserved_usd")
@@ -132,7 +137,7 @@ def member_month_used(*, member, month: Month) -> Decimal:
         .filter(member=member)
         .aggregate(used=Sum(ExpressionWrapper(_used_expression(), output_field=MONEY)))["used"]
     )
-    return total or ZERO
+    return stored(total or ZERO)
 
 
 @dataclass(frozen=True)
@@ -179,12 +184,18 @@ def month_totals(*, month: Month) -> MonthTotals:
     generations = month.generations()
     totals = generations.aggregate(
         generations=Count("id"),
-        spend=Coalesce(Sum("cost_usd"), Value(ZERO), output_field=MONEY),
-        reserved=Coalesce(Sum("reserved_usd"), Value(ZERO), output_field=MONEY),
+        spend=_total("cost_usd"),
+        reserved=_total("reserved_usd"),
         failed=Count("id", filter=Q(status=Generation.Status.FAILED)),
     )
     images = Image.objects.filter(generation__in=generations).count()
-    return MonthTotals(images=images, **totals)
+    return MonthTotals(
+        generations=totals["generations"],
+        images=images,
+        spend=stored(totals["spend"]),
+        reserved=stored(totals["reserved"]),
+        failed=totals["failed"],
+    )
 
 
 @dataclass(frozen=True)
@@ -212,8 +223,8 @@ def spend_by_member(*, month: Month) -> list[MemberSpend]:
         .values("member_id")
         .annotate(
             generations=Count("id"),
-            spend=Coalesce(Sum("cost_usd"), Value(ZERO), output_field=MONEY),
-            reserved=Coalesce(Sum("reserved_usd"), Value(ZERO), output_field=MONEY),
+            spend=_total("cost_usd"),
+            reserved=_total("reserved_usd"),
         )
     }
     images = dict(
@@ -236,8 +247,8 @@ def spend_by_member(*, month: Month) -> list[MemberSpend]:
                 username=member.get_username(),
                 generations=row.get("generations", 0),
                 images=images.get(member.pk, 0),
-                spend=row.get("spend", ZERO),
-                reserved=row.get("reserved", ZERO),
+                spend=stored(row.get("spend", ZERO)),
+                reserved=stored(row.get("reserved", ZERO)),
                 limit=own if own is not None else default,
                 own_limit=own is not None,
             )
@@ -273,7 +284,7 @@ def spend_by_model(*, month: Month) -> list[ModelSpend]:
     rows = (
         generations.order_by()
         .values("model_id", "model__name")
-        .annotate(generations=Count("id"), spend=Coalesce(Sum("cost_usd"), Value(ZERO), output_field=MONEY))
+        .annotate(generations=Count("id"), spend=_total("cost_usd"))
     )
     result = [
         ModelSpend(
@@ -281,7 +292,7 @@ def spend_by_model(*, month: Month) -> list[ModelSpend]:
             name=row["model__name"],
             generations=row["generations"],
             images=images.get(row["model_id"], 0),
-            spend=row["spend"],
+            spend=stored(row["spend"]),
         )
         for row in rows
     ]
@@ -307,12 +318,12 @@ def daily_spend(*, month: Month) -> list[DaySpend]:
         .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
         .order_by()
         .values("day")
-        .annotate(spend=Coalesce(Sum("cost_usd"), Value(ZERO), output_field=MONEY), generations=Count("id"))
+        .annotate(spend=_total("cost_usd"), generations=Count("id"))
     }
     return [
         DaySpend(
             day=day,
-            spend=rows.get(day, {}).get("spend", ZERO),
+            spend=stored(rows.get(day, {}).get("spend", ZERO)),
             generations=rows.get(day, {}).get("generations", 0),
         )
         for day in month.days
@@ -389,15 +400,22 @@ def generation_totals(*, generations: QuerySet[Generation]) -> GenerationTotals:
     totals = generations.aggregate(
         generations=Count("id"),
         images_requested=Coalesce(Sum("count"), Value(0)),
-        cost=Coalesce(Sum("cost_usd"), Value(ZERO), output_field=MONEY),
-        reserved=Coalesce(Sum("reserved_usd"), Value(ZERO), output_field=MONEY),
+        cost=_total("cost_usd"),
+        reserved=_total("reserved_usd"),
         average_latency=Avg(
             F("finished_at") - F("started_at"),
             filter=Q(finished_at__isnull=False, started_at__isnull=False),
         ),
     )
     images_stored = Image.objects.filter(generation__in=generations.values("pk")).count()
-    return GenerationTotals(images_stored=images_stored, **totals)
+    return GenerationTotals(
+        generations=totals["generations"],
+        images_requested=totals["images_requested"],
+        images_stored=images_stored,
+        cost=stored(totals["cost"]),
+        reserved=stored(totals["reserved"]),
+        average_latency=totals["average_latency"],
+    )
 
 
 @dataclass

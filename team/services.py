@@ -23,7 +23,7 @@ from django.utils import timezone
 from imagegen.models import Generation, ImageModel
 from team import selectors
 from team.models import Invite, MemberBudget
-from team.money import usd
+from team.money import stored, usd
 
 RATE_WINDOW = timedelta(minutes=1)
 INVITE_LIFETIME = timedelta(days=7)
@@ -113,7 +113,7 @@ def generation_settlement(*, cost_usd: Decimal | None) -> dict:
     charge): the reservation is released either way. Update these together with the final status, in
     the same statement, so no moment counts both or neither.
     """
-    return {"cost_usd": cost_usd, "reserved_usd": Decimal(0)}
+    return {"cost_usd": stored(cost_usd), "reserved_usd": Decimal(0)}
 
 
 # --- invites -----------------------------------------------------------------------------------------

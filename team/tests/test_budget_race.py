@@ -84,7 +84,8 @@ def test_twenty_concurrent_submissions_admit_only_what_the_budget_fits(
     admitted = list(Generation.objects.filter(member=member))
     assert len(admitted) == 5
     assert sum(g.reserved_usd for g in admitted) == LIMIT
-    assert highest_seen and max(highest_seen) <= LIMIT
+    assert highest_seen
+    assert max(highest_seen) <= LIMIT
     assert standin.requests_for(tag) == []  # nothing reaches OpenRouter from the web request
 
     for generation in admitted:

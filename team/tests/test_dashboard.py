@@ -221,6 +221,9 @@ def test_failures_are_counted_by_reason(staff_client, seeded):
     assert figure(block(html, "data-kind", "out_of_credits"), "count") == "1"
     assert "Out of credits" in html
     assert "Timed out" in html
+    link = re.search(r'href="(/admin/imagegen/generation/errors/[^"]*)">Errors by kind and model', html)[1]
+    breakdown = staff_client.get(link.replace("&amp;", "&")).content.decode()
+    assert "3 generations with errors" in breakdown  # July's, not June's or August's
 
 
 def test_another_month_can_be_chosen(staff_client, seeded):

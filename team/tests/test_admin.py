@@ -5,12 +5,15 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from imagegen.models import Generation
 from team.models import MemberBudget
 from team.tests.conftest import FLUX, GEMINI, KLEIN
 
 pytestmark = pytest.mark.django_db
+
+User = get_user_model()
 
 
 @pytest.fixture
@@ -70,9 +73,31 @@ def test_the_member_list_shows_budgets(admin_client, member, other_member, setti
     assert "$5.00 (team default)" in html
 
 
-def test_admins_add_members_and_mark_staff_in_the_user_admin(admin_client, member):
-    assert "Staff status" in admin_client.get(f"/admin/auth/user/{member.pk}/change/").content.decode()
-    assert admin_client.get("/admin/auth/user/add/").status_code == 200
+def test_admins_add_members_with_a_budget_and_mark_staff(admin_client):
+    page = admin_client.get("/admin/auth/user/add/").content.decode()
+    assert "Monthly budget (USD)" in page
+    response = admin_client.post(
+        "/admin/auth/user/add/",
+        {
+            "username": "ana",
+            "usable_password": "true",
+            "password1": "velvet-otter-lantern-42",
+            "password2": "velvet-otter-lantern-42",
+            "budget-TOTAL_FORMS": "1",
+            "budget-INITIAL_FORMS": "0",
+            "budget-MIN_NUM_FORMS": "0",
+            "budget-MAX_NUM_FORMS": "1",
+            "budget-0-monthly_limit_usd": "3.00",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    ana = User.objects.get(username="ana")
+    assert ana.budget.monthly_limit_usd == Decimal("3.00")
+
+    data = user_change_data(ana, monthly_limit_usd="3.00") | {"is_staff": "on"}
+    assert admin_client.post(f"/admin/auth/user/{ana.pk}/change/", data).status_code == 302
+    ana.refresh_from_db()
+    assert ana.is_staff
 
 
 # --- the generation log ------------------------------------------------------------------------------

@@ -81,6 +81,7 @@ class InviteAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "title": "Create an invite link",
             "form": form,
+            "changelist_url": reverse("admin:team_invite_changelist"),
         }
         if form.is_bound and form.is_valid():
             invite, token = services.invite_create(created_by=request.user, note=form.cleaned_data["note"])

@@ -44,6 +44,7 @@ def test_an_admin_creates_a_link_shown_once_and_only_its_hash_is_kept(admin_clie
     page = admin_client.get("/admin/team/invite/add/").content.decode()
     assert '<label for="id_note">Who is it for? (optional)</label>' in page
     assert 'value="Create invite link"' in page
+    assert '<a href="/admin/team/invite/">Invites</a>' in page  # breadcrumbs back to the list
 
     link = create_invite_in_admin(admin_client)
 

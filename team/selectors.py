@@ -5,6 +5,7 @@ cost (`cost_usd`, what OpenRouter reported) plus, while it runs, its reservation
 """
 
 import calendar
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -20,6 +21,8 @@ from imagegen import openrouter
 from imagegen.models import Generation
 from team.models import MemberBudget
 from team.money import stored
+
+logger = logging.getLogger("easel.team")
 
 ZERO = Decimal(0)
 MONEY = DecimalField(max_digits=16, decimal_places=6)
@@ -234,7 +237,9 @@ def spend_by_member(*, month: Month) -> list[MemberSpend]:
         .annotate(n=Count("id"))
         .values_list("generation__member_id", "n")
     )
-    members = get_user_model().objects.filter(Q(is_active=True) | Q(pk__in=spent)).select_related("budget")
+    members = (
+        get_user_model().objects.filter(Q(is_active=True) | Q(pk__in=spent.keys())).select_related("budget")
+    )
     default = team_default_limit()
     rows = []
     for member in members:
@@ -379,6 +384,13 @@ def openrouter_key_usage() -> KeyUsage:
     except openrouter.OpenRouterError as error:
         message = openrouter.redact_secrets(error.message, settings.OPENROUTER_API_KEY)
         return KeyUsage(configured=True, problem=f"OpenRouter's key usage could not be read: {message}")
+    except Exception:
+        # The rest of the dashboard matters more than this panel: log it, say so, carry on.
+        logger.exception("Reading the OpenRouter key's usage failed inside Easel")
+        return KeyUsage(
+            configured=True,
+            problem="OpenRouter's key usage could not be read because of an error inside Easel (see the log).",
+        )
 
 
 # --- the generation log (admin) ----------------------------------------------------------------------

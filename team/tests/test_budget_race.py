@@ -23,12 +23,16 @@ def used(member) -> Decimal:
     return selectors.member_month_used(member=member, month=selectors.month_containing())
 
 
+@pytest.mark.parametrize("budget", ["own", "team default"])
 def test_twenty_concurrent_submissions_admit_only_what_the_budget_fits(
-    member, image_models, set_budget, settings, standin, tag
+    member, image_models, set_budget, settings, standin, tag, budget
 ):
     settings.MAX_RUNNING_PER_MEMBER = 100
     settings.MAX_SUBMISSIONS_PER_MINUTE = 100
-    set_budget(member, str(LIMIT))
+    if budget == "own":
+        set_budget(member, str(LIMIT))
+    else:  # no budget row yet: the first submissions race to create the row they lock
+        settings.TEAM_MONTHLY_BUDGET_USD = str(LIMIT)
     model = image_models[FLUX]
     clients = []
     for _ in range(SUBMISSIONS):

@@ -334,3 +334,17 @@ def test_a_silent_openrouter_does_not_hold_the_page_up(staff_client, settings):
     assert response.status_code == 200
     assert "key usage could not be read" in response.content.decode()
     assert elapsed < 8
+
+
+def test_an_unexpected_error_reading_the_key_is_a_plain_message(
+    staff_client, openrouter_standin, monkeypatch
+):
+    from imagegen import openrouter
+
+    def broken(self):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(openrouter.OpenRouterClient, "key_info", broken)
+    response = staff_client.get("/team/")
+    assert response.status_code == 200
+    assert "because of an error inside Easel (see the log)" in response.content.decode()

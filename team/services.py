@@ -41,8 +41,8 @@ def generation_admit(*, member, model: ImageModel, image_size: str, count: int) 
     """
     from team import refusals  # imagegen.services imports this module; see team/refusals.py
 
-    now = timezone.now()
     _lock_member(member=member)
+    now = timezone.now()  # after the lock, which may have been waited for
 
     worst_case = model.cost_for(image_size=image_size, count=count)
     limit = selectors.monthly_limit(member=member)

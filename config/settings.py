@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "imagegen",
     "gallery",
     "sharing",
+    "team",
 ]
 
 MIDDLEWARE = [

@@ -16,5 +16,6 @@ urlpatterns = [
     path("gallery/", include("gallery.urls")),
     path("shared/", include("sharing.urls")),
     path("s/", include("sharing.public_urls")),  # public share pages: /s/<token>/… (redacted in access logs)
+    path("", include("team.urls")),  # /team/ (staff dashboard) and /invite/<token>/ (public sign-up)
     path("", include("imagegen.urls")),
 ]

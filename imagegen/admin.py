@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from imagegen import catalog, openrouter
 from imagegen.model_sync import model_make_default, models_ensure_default, models_sync
-from imagegen.models import Generation, GenerationReference, ImageModel
+from imagegen.models import ImageModel
 from imagegen.services import openrouter_client
 
 
@@ -150,40 +150,4 @@ class ImageModelAdmin(admin.ModelAdmin):
         return redirect(reverse("admin:imagegen_imagemodel_changelist"))
 
 
-class GenerationReferenceInline(admin.TabularInline):
-    model = GenerationReference
-    extra = 0
-    can_delete = False
-    fields = ["position", "file_name", "mime_type", "width", "height", "byte_size", "source_image"]
-    readonly_fields = fields
-
-
-@admin.register(Generation)
-class GenerationAdmin(admin.ModelAdmin):
-    list_display = [
-        "id",
-        "created_at",
-        "member",
-        "model",
-        "status",
-        "error_kind",
-        "count",
-        "cost_usd",
-        "latency",
-    ]
-    list_filter = ["status", "model", "member", "created_at", "error_kind"]
-    search_fields = ["prompt"]
-    date_hierarchy = "created_at"
-    list_select_related = ["member", "model"]
-    inlines = [GenerationReferenceInline]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in Generation._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    @admin.display(description="Latency (s)")
-    def latency(self, generation: Generation) -> str:
-        seconds = generation.latency_seconds
-        return "" if seconds is None else f"{seconds:.1f}"
+# The generation log (GenerationAdmin) lives in team/admin.py, with the other team controls.

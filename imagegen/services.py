@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -27,6 +27,7 @@ from gallery.models import Image
 from imagegen import openrouter, tasks
 from imagegen.models import Generation, GenerationReference, ImageModel
 from imagegen.worker import current_worker_id
+from team import services as team_services
 
 logger = logging.getLogger("easel.generation")
 
@@ -126,6 +127,10 @@ def generation_create(
     stored = [_store_reference(reference) for reference in references]
     try:
         with transaction.atomic():
+            # Budget and limits: locks the member, refuses (AdmissionRefused) or reserves the worst case.
+            reserved_usd = team_services.generation_admit(
+                member=member, model=model, image_size=image_size, count=count
+            )
             generation = Generation.objects.create(
                 member=member,
                 model=model,
@@ -135,6 +140,7 @@ def generation_create(
                 count=count,
                 submission_key=submission_key,
                 retry_of=retry_of,
+                reserved_usd=reserved_usd,
             )
             for position, (reference, (name, _created)) in enumerate(zip(references, stored, strict=True)):
                 GenerationReference.objects.create(
@@ -404,7 +410,7 @@ def _finish(generation: Generation, outcomes: list[RequestOutcome], recorder: "P
         "finished_at": now,
         "heartbeat_at": now,
         "updated_at": now,
-        "cost_usd": sum(costs, Decimal(0)) if costs else None,
+        **team_services.generation_settlement(cost_usd=sum(costs, Decimal(0)) if costs else None),
         "prompt_tokens": sum(r.usage.prompt_tokens for r in results if r.usage) if results else None,
         "completion_tokens": sum(r.usage.completion_tokens for r in results if r.usage) if results else None,
         "openrouter_ids": [r.generation_id for r in results if r.generation_id],
@@ -662,6 +668,9 @@ INTERRUPTED = (
 
 def _fail_interrupted(still_stale, generation: Generation, now) -> bool:
     saved = Image.objects.filter(generation_id=generation.pk).count()
+    # Settle: what OpenRouter reported for the images that landed is the cost; the reservation is released.
+    saved_cost = Image.objects.filter(generation_id=generation.pk).aggregate(cost=Sum("cost_usd"))["cost"]
+    settlement = team_services.generation_settlement(cost_usd=saved_cost)
     if saved:
         updated = still_stale.update(
             status=Generation.Status.SUCCEEDED,
@@ -670,6 +679,7 @@ def _fail_interrupted(still_stale, generation: Generation, now) -> bool:
             error_message=f"Interrupted after {saved} of {generation.count} images arrived. {INTERRUPTED}",
             finished_at=now,
             updated_at=now,
+            **settlement,
         )
     else:
         updated = still_stale.update(
@@ -679,6 +689,7 @@ def _fail_interrupted(still_stale, generation: Generation, now) -> bool:
             error_message=INTERRUPTED,
             finished_at=now,
             updated_at=now,
+            **settlement,
         )
     return bool(updated)
 

@@ -24,7 +24,8 @@ def status_of(generation: Generation) -> Generation:
     return Generation.objects.get(pk=generation.pk)
 
 
-def test_one_worker_runs_many_generations_at_once(member, image_models, tmp_path, tag):
+def test_one_worker_runs_many_generations_at_once(member, image_models, tmp_path, tag, settings):
+    settings.MAX_RUNNING_PER_MEMBER = 6  # one member queues all six (the default allows 4 at a time)
     generations = [submit(member, image_models[GEMINI], f"lantern {n} {tag} [latency:2]") for n in range(6)]
     worker = start_manage(
         "run_worker",

@@ -1,0 +1,73 @@
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+
+class MemberBudget(models.Model):
+    """A member's monthly spending limit, and the row that admission locks for that member.
+
+    Every submission of one member locks this row first (PostgreSQL: SELECT … FOR UPDATE), so their
+    concurrent submissions are admitted one after another and each sees the others' reservations.
+    """
+
+    member = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="budget"
+    )
+    monthly_limit_usd = models.DecimalField(
+        "monthly budget (USD)",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0, message="A budget cannot be negative: use 0 to stop all spending.")],
+        help_text="Blank: the team default (EASEL_MONTHLY_BUDGET_USD; unlimited when that is empty too).",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "budget"
+
+    def __str__(self) -> str:
+        return f"Budget of {self.member}"
+
+
+class Invite(models.Model):
+    """A single-use sign-up link. Only the SHA-256 of its token is stored; the link is shown once."""
+
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    note = models.CharField(
+        max_length=200, blank=True, help_text="Who it is for, so you recognise it in this list."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    used_by = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invite",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Invite {self.pk}" + (f" for {self.note}" if self.note else "")
+
+    def state(self, *, now=None) -> str:
+        if self.used_at:
+            return "used"
+        if self.expires_at <= (now or timezone.now()):
+            return "expired"
+        return "open"

@@ -1,0 +1,472 @@
+"""Reads for team controls: budgets and what is left of them, the spend dashboard, the generation log.
+
+Spending is counted by the month a generation was submitted in (the site's time zone): its settled
+cost (`cost_usd`, what OpenRouter reported) plus, while it runs, its reservation (`reserved_usd`).
+"""
+
+import calendar
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Avg, Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from gallery.models import Image
+from imagegen import openrouter
+from imagegen.models import Generation
+from team.models import MemberBudget
+from team.money import stored
+
+logger = logging.getLogger("easel.team")
+
+ZERO = Decimal(0)
+MONEY = DecimalField(max_digits=16, decimal_places=6)
+IN_PROGRESS = (Generation.Status.QUEUED, Generation.Status.RUNNING)
+# The dashboard must answer quickly even when OpenRouter does not.
+KEY_INFO_TIMEOUT_SECONDS = 3.0
+
+ERROR_KIND_LABELS = {
+    "bad_request": "Request refused by OpenRouter",
+    "bad_key": "API key problem",
+    "out_of_credits": "Out of credits",
+    "moderation": "Blocked by moderation",
+    "no_endpoint": "Model unavailable",
+    "timeout": "Timed out",
+    "too_large": "Request too large",
+    "rate_limited": "Rate-limited by OpenRouter",
+    "provider_error": "Provider error",
+    "protocol": "Malformed reply",
+    "truncated": "Reply cut off",
+    "no_image": "No image in the reply",
+    "image_rejected": "Image refused by Easel's checks",
+    "network": "Network error",
+    "outcome_unknown": "Connection lost after sending",
+    "not_found": "Not found",
+    "interrupted": "Worker stopped mid-generation",
+    "partial": "Some of the images failed",
+    "save_failed": "Image could not be stored",
+    "internal": "Error inside Easel",
+}
+
+
+def error_kind_label(kind: str) -> str:
+    return ERROR_KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
+
+
+# --- months ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Month:
+    """A calendar month in the site's time zone: [start, end)."""
+
+    year: int
+    month: int
+
+    @property
+    def start(self) -> datetime:
+        return datetime(self.year, self.month, 1, tzinfo=timezone.get_current_timezone())
+
+    @property
+    def end(self) -> datetime:
+        return self.next.start
+
+    @property
+    def next(self) -> "Month":
+        return Month(self.year + 1, 1) if self.month == 12 else Month(self.year, self.month + 1)
+
+    @property
+    def previous(self) -> "Month":
+        return Month(self.year - 1, 12) if self.month == 1 else Month(self.year, self.month - 1)
+
+    @property
+    def key(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def label(self) -> str:
+        return f"{calendar.month_name[self.month]} {self.year}"
+
+    @property
+    def days(self) -> list[date]:
+        last = calendar.monthrange(self.year, self.month)[1]
+        return [date(self.year, self.month, day) for day in range(1, last + 1)]
+
+    def generations(self) -> QuerySet[Generation]:
+        return Generation.objects.filter(created_at__gte=self.start, created_at__lt=self.end)
+
+
+def month_containing(moment: datetime | None = None) -> Month:
+    local = timezone.localtime(moment or timezone.now())
+    return Month(local.year, local.month)
+
+
+def date_label(day: date) -> str:
+    return f"{day.day} {calendar.month_name[day.month]} {day.year}"
+
+
+# --- budgets -----------------------------------------------------------------------------------------
+
+
+def team_default_limit() -> Decimal | None:
+    value = settings.TEAM_MONTHLY_BUDGET_USD
+    return None if value in (None, "") else Decimal(str(value))
+
+
+def monthly_limit(*, member) -> Decimal | None:
+    """The member's own limit, else the team default; None means unlimited."""
+    own = MemberBudget.objects.filter(member=member).values_list("monthly_limit_usd", flat=True).first()
+    return own if own is not None else team_default_limit()
+
+
+def _total(field_name: str) -> Coalesce:
+    return Coalesce(Sum(field_name), Value(ZERO), output_field=MONEY)
+
+
+def _used_expression():
+    """Settled cost plus open reservation, per generation row (one row is updated in one statement)."""
+    return Coalesce(F("cost_usd"), Value(ZERO), output_field=MONEY) + F("reserved_usd")
+
+
+def member_month_used(*, member, month: Month) -> Decimal:
+    """What counts against the member's budget this month: settled costs and open reservations."""
+    total = (
+        month.generations()
+        .filter(member=member)
+        .aggregate(used=Sum(ExpressionWrapper(_used_expression(), output_field=MONEY)))["used"]
+    )
+    return stored(total or ZERO)
+
+
+@dataclass(frozen=True)
+class BudgetStatus:
+    limit: Decimal | None
+    used: Decimal
+    resets_on: date
+
+    @property
+    def unlimited(self) -> bool:
+        return self.limit is None
+
+    @property
+    def left(self) -> Decimal | None:
+        return None if self.limit is None else max(self.limit - self.used, ZERO)
+
+    @property
+    def resets_label(self) -> str:
+        return date_label(self.resets_on)
+
+
+def member_budget_status(*, member, now: datetime | None = None) -> BudgetStatus:
+    month = month_containing(now)
+    return BudgetStatus(
+        limit=monthly_limit(member=member),
+        used=member_month_used(member=member, month=month),
+        resets_on=month.end.date(),
+    )
+
+
+# --- the dashboard -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthTotals:
+    generations: int
+    images: int
+    spend: Decimal
+    reserved: Decimal
+    failed: int
+
+
+def month_totals(*, month: Month) -> MonthTotals:
+    generations = month.generations()
+    totals = generations.aggregate(
+        generations=Count("id"),
+        spend=_total("cost_usd"),
+        reserved=_total("reserved_usd"),
+        failed=Count("id", filter=Q(status=Generation.Status.FAILED)),
+    )
+    images = Image.objects.filter(generation__in=generations).count()
+    return MonthTotals(
+        generations=totals["generations"],
+        images=images,
+        spend=stored(totals["spend"]),
+        reserved=stored(totals["reserved"]),
+        failed=totals["failed"],
+    )
+
+
+@dataclass(frozen=True)
+class MemberSpend:
+    member_id: int
+    username: str
+    generations: int
+    images: int
+    spend: Decimal
+    reserved: Decimal
+    limit: Decimal | None
+    own_limit: bool
+
+    @property
+    def left(self) -> Decimal | None:
+        return None if self.limit is None else max(self.limit - self.spend - self.reserved, ZERO)
+
+
+def spend_by_member(*, month: Month) -> list[MemberSpend]:
+    """Every active member (spending or not) and everyone who spent this month, biggest spender first."""
+    generations = month.generations()
+    spent = {
+        row["member_id"]: row
+        for row in generations.order_by()
+        .values("member_id")
+        .annotate(
+            generations=Count("id"),
+            spend=_total("cost_usd"),
+            reserved=_total("reserved_usd"),
+        )
+    }
+    images = dict(
+        Image.objects.filter(generation__in=generations)
+        .order_by()
+        .values("generation__member_id")
+        .annotate(n=Count("id"))
+        .values_list("generation__member_id", "n")
+    )
+    members = (
+        get_user_model().objects.filter(Q(is_active=True) | Q(pk__in=spent.keys())).select_related("budget")
+    )
+    default = team_default_limit()
+    rows = []
+    for member in members:
+        budget = _member_budget(member)
+        own = budget.monthly_limit_usd if budget else None
+        row = spent.get(member.pk, {})
+        rows.append(
+            MemberSpend(
+                member_id=member.pk,
+                username=member.get_username(),
+                generations=row.get("generations", 0),
+                images=images.get(member.pk, 0),
+                spend=stored(row.get("spend", ZERO)),
+                reserved=stored(row.get("reserved", ZERO)),
+                limit=own if own is not None else default,
+                own_limit=own is not None,
+            )
+        )
+    return sorted(rows, key=lambda row: (-row.spend, -row.generations, row.username.lower()))
+
+
+def _member_budget(member) -> MemberBudget | None:
+    try:
+        return member.budget
+    except MemberBudget.DoesNotExist:
+        return None
+
+
+@dataclass(frozen=True)
+class ModelSpend:
+    model_id: int
+    name: str
+    generations: int
+    images: int
+    spend: Decimal
+
+
+def spend_by_model(*, month: Month) -> list[ModelSpend]:
+    generations = month.generations()
+    images = dict(
+        Image.objects.filter(generation__in=generations)
+        .order_by()
+        .values("generation__model_id")
+        .annotate(n=Count("id"))
+        .values_list("generation__model_id", "n")
+    )
+    rows = (
+        generations.order_by()
+        .values("model_id", "model__name")
+        .annotate(generations=Count("id"), spend=_total("cost_usd"))
+    )
+    result = [
+        ModelSpend(
+            model_id=row["model_id"],
+            name=row["model__name"],
+            generations=row["generations"],
+            images=images.get(row["model_id"], 0),
+            spend=stored(row["spend"]),
+        )
+        for row in rows
+    ]
+    return sorted(result, key=lambda row: (-row.spend, -row.generations, row.name.lower()))
+
+
+@dataclass(frozen=True)
+class DaySpend:
+    day: date
+    spend: Decimal
+    generations: int
+
+    @property
+    def label(self) -> str:
+        return date_label(self.day)
+
+
+def daily_spend(*, month: Month) -> list[DaySpend]:
+    """Every day of the month, including days with nothing spent (days in the site's time zone)."""
+    rows = {
+        row["day"]: row
+        for row in month.generations()
+        .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+        .order_by()
+        .values("day")
+        .annotate(spend=_total("cost_usd"), generations=Count("id"))
+    }
+    return [
+        DaySpend(
+            day=day,
+            spend=stored(rows.get(day, {}).get("spend", ZERO)),
+            generations=rows.get(day, {}).get("generations", 0),
+        )
+        for day in month.days
+    ]
+
+
+@dataclass(frozen=True)
+class FailureCount:
+    kind: str
+    count: int
+
+    @property
+    def label(self) -> str:
+        return error_kind_label(self.kind)
+
+
+def failures_by_reason(*, month: Month) -> list[FailureCount]:
+    """Generations that failed, or lost some of their images, grouped by what went wrong."""
+    rows = (
+        month.generations()
+        .exclude(error_kind="")
+        .order_by()
+        .values("error_kind")
+        .annotate(n=Count("id"))
+        .values_list("error_kind", "n")
+    )
+    return sorted((FailureCount(kind=kind, count=n) for kind, n in rows), key=lambda f: (-f.count, f.kind))
+
+
+@dataclass(frozen=True)
+class KeyUsage:
+    configured: bool
+    info: openrouter.KeyInfo | None = None
+    problem: str = ""
+
+
+def openrouter_key_usage() -> KeyUsage:
+    """The key's spend and limit from OpenRouter (GET /key): one quick try; a failure is a plain message."""
+    if not settings.OPENROUTER_API_KEY:
+        return KeyUsage(configured=False)
+    try:
+        with openrouter.OpenRouterClient(
+            api_key=settings.OPENROUTER_API_KEY,
+            base_url=settings.OPENROUTER_BASE_URL,
+            app_url=settings.OPENROUTER_APP_URL,
+            app_title=settings.OPENROUTER_APP_TITLE,
+            connect_timeout=KEY_INFO_TIMEOUT_SECONDS,
+            idle_timeout=KEY_INFO_TIMEOUT_SECONDS,
+            total_timeout=KEY_INFO_TIMEOUT_SECONDS,
+            max_attempts=1,
+        ) as client:
+            return KeyUsage(configured=True, info=client.key_info())
+    except openrouter.OpenRouterError as error:
+        message = openrouter.redact_secrets(error.message, settings.OPENROUTER_API_KEY)
+        return KeyUsage(configured=True, problem=f"OpenRouter's key usage could not be read: {message}")
+    except Exception:
+        # The rest of the dashboard matters more than this panel: log it, say so, carry on.
+        logger.exception("Reading the OpenRouter key's usage failed inside Easel")
+        return KeyUsage(
+            configured=True,
+            problem="OpenRouter's key usage could not be read because of an error inside Easel (see the log).",
+        )
+
+
+# --- the generation log (admin) ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GenerationTotals:
+    generations: int
+    images_requested: int
+    images_stored: int
+    cost: Decimal
+    reserved: Decimal
+    average_latency: timedelta | None
+
+
+def generation_totals(*, generations: QuerySet[Generation]) -> GenerationTotals:
+    """Totals of a (filtered) list of generations, across all its pages."""
+    generations = generations.order_by()
+    totals = generations.aggregate(
+        generations=Count("id"),
+        images_requested=Coalesce(Sum("count"), Value(0)),
+        cost=_total("cost_usd"),
+        reserved=_total("reserved_usd"),
+        average_latency=Avg(
+            F("finished_at") - F("started_at"),
+            filter=Q(finished_at__isnull=False, started_at__isnull=False),
+        ),
+    )
+    images_stored = Image.objects.filter(generation__in=generations.values("pk")).count()
+    return GenerationTotals(
+        generations=totals["generations"],
+        images_requested=totals["images_requested"],
+        images_stored=images_stored,
+        cost=stored(totals["cost"]),
+        reserved=stored(totals["reserved"]),
+        average_latency=totals["average_latency"],
+    )
+
+
+@dataclass
+class ErrorBreakdown:
+    """Counts of generations by error kind (rows) and model (columns)."""
+
+    models: list[tuple[int, str]] = field(default_factory=list)
+    rows: list[dict] = field(default_factory=list)
+    model_totals: list[int] = field(default_factory=list)
+    total: int = 0
+
+
+def error_breakdown(*, generations: QuerySet[Generation]) -> ErrorBreakdown:
+    counts = (
+        generations.exclude(error_kind="")
+        .order_by()
+        .values("error_kind", "model_id", "model__name")
+        .annotate(n=Count("id"))
+    )
+    models: dict[int, str] = {}
+    cells: dict[tuple[str, int], int] = {}
+    for row in counts:
+        models[row["model_id"]] = row["model__name"]
+        cells[row["error_kind"], row["model_id"]] = row["n"]
+    model_order = sorted(models.items(), key=lambda item: item[1].lower())
+    kinds = {kind for kind, _ in cells}
+    rows = [
+        {
+            "kind": kind,
+            "label": error_kind_label(kind),
+            "cells": [(model_id, cells.get((kind, model_id), 0)) for model_id, _ in model_order],
+            "total": sum(n for (k, _), n in cells.items() if k == kind),
+        }
+        for kind in kinds
+    ]
+    rows.sort(key=lambda row: (-row["total"], row["kind"]))
+    return ErrorBreakdown(
+        models=model_order,
+        rows=rows,
+        model_totals=[sum(n for (_, m), n in cells.items() if m == model_id) for model_id, _ in model_order],
+        total=sum(cells.values()),
+    )

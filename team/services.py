@@ -1,0 +1,189 @@
+"""Writes for team controls: admitting generations against budgets and limits, settling their cost,
+and invites. Reads live in selectors.py.
+
+Admission runs inside the transaction that creates the Generation (imagegen.services.generation_create)
+and first locks the member's MemberBudget row. Every count it makes — the month's spending and open
+reservations, generations in progress, submissions in the last minute — comes from the database, and
+the lock is held until the new row (with its reservation) commits; so the limits hold for any number of
+web processes on any number of machines. On SQLite the IMMEDIATE transaction mode serialises writers,
+which gives the same guarantee.
+"""
+
+import hashlib
+import math
+import secrets
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from imagegen.models import Generation, ImageModel
+from team import selectors
+from team.models import Invite, MemberBudget
+from team.money import stored, usd
+
+RATE_WINDOW = timedelta(minutes=1)
+INVITE_LIFETIME = timedelta(days=7)
+
+
+# --- admission and settlement -----------------------------------------------------------------------
+
+
+def generation_admit(*, member, model: ImageModel, image_size: str, count: int) -> Decimal:
+    """Reserve the most this request may cost, or refuse it with what is left and when to try again.
+
+    Returns the amount to store in the new Generation's `reserved_usd`. Must run inside the transaction
+    that creates that Generation, so the reservation is visible to the next submission the moment the
+    lock taken here is released.
+    """
+    from team import refusals  # imagegen.services imports this module; see team/refusals.py
+
+    _lock_member(member=member)
+    now = timezone.now()  # after the lock, which may have been waited for
+
+    worst_case = model.cost_for(image_size=image_size, count=count)
+    limit = selectors.monthly_limit(member=member)
+    if limit is not None:
+        if worst_case is None:
+            raise refusals.PriceUnknown(
+                f"{model.name} has no known price, so Easel cannot reserve it against your budget. "
+                "Pick another model, or ask an admin to set its “estimated USD per 1K image” in the admin "
+                "(Image models).",
+                field="model",
+            )
+        month = selectors.month_containing(now)
+        used = selectors.member_month_used(member=member, month=month)
+        left = max(limit - used, Decimal(0))
+        if worst_case > left:
+            raise refusals.OverBudget(_over_budget_message(worst_case, left, limit, month))
+
+    in_progress = Generation.objects.filter(member=member, status__in=selectors.IN_PROGRESS).count()
+    if in_progress >= settings.MAX_RUNNING_PER_MEMBER:
+        raise refusals.TooManyRunning(
+            f"You already have {in_progress} generations queued or running; the limit is "
+            f"{settings.MAX_RUNNING_PER_MEMBER} at a time. Try again when one of them finishes."
+        )
+
+    recent = list(
+        Generation.objects.filter(member=member, created_at__gt=now - RATE_WINDOW)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+    )
+    allowed = settings.MAX_SUBMISSIONS_PER_MINUTE
+    if len(recent) >= allowed:
+        # The window frees a place when the submission that keeps it full turns a minute old.
+        frees_at = recent[len(recent) - allowed] + RATE_WINDOW
+        wait = max(1, math.ceil((frees_at - now).total_seconds()))
+        raise refusals.TooManySubmissions(
+            f"You have submitted {len(recent)} generations in the last minute; the limit is {allowed} a "
+            f"minute. Try again in {wait} second{'s' if wait != 1 else ''}.",
+            retry_after_seconds=wait,
+        )
+    return worst_case or Decimal(0)
+
+
+def _lock_member(*, member) -> None:
+    """Take the member's lock row (created on first use) until the surrounding transaction ends."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("generation_admit must run inside the transaction that creates the generation.")
+    MemberBudget.objects.get_or_create(member=member)
+    MemberBudget.objects.select_for_update().get(member=member)
+
+
+def _over_budget_message(worst_case: Decimal, left: Decimal, limit: Decimal, month) -> str:
+    resets = selectors.date_label(month.end.date())
+    if left <= 0:
+        return (
+            f"Your monthly budget of {usd(limit)} is used up. It resets on {resets}; "
+            "an admin can raise it before then."
+        )
+    return (
+        f"This request could cost up to {usd(worst_case)}, but only {usd(left)} of your monthly budget of "
+        f"{usd(limit)} is left. Ask for fewer or smaller images, or wait until the budget resets on {resets}."
+    )
+
+
+def generation_settlement(*, cost_usd: Decimal | None) -> dict:
+    """Fields that settle a finishing generation: the actual cost replaces the reservation.
+
+    `cost_usd` is what OpenRouter reported (None when it reported nothing, e.g. a failure before any
+    charge): the reservation is released either way. Update these together with the final status, in
+    the same statement, so no moment counts both or neither.
+    """
+    return {"cost_usd": stored(cost_usd), "reserved_usd": Decimal(0)}
+
+
+# --- invites -----------------------------------------------------------------------------------------
+
+
+class InviteUnusable(Exception):
+    """Unknown, used or expired: the invite page answers all three with the same 404."""
+
+
+class UsernameTaken(Exception):
+    pass
+
+
+def invite_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite_create(*, created_by, note: str = "") -> tuple[Invite, str]:
+    """A new invite and its token. The token is returned once and never stored (only its hash is)."""
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    invite = Invite.objects.create(
+        token_hash=invite_token_hash(token),
+        note=note.strip(),
+        created_by=created_by,
+        created_at=now,
+        expires_at=now + INVITE_LIFETIME,
+    )
+    return invite, token
+
+
+def invite_usable(*, token: str) -> Invite:
+    """The open invite for this token, or InviteUnusable."""
+    invite = Invite.objects.filter(
+        token_hash=invite_token_hash(token), used_at__isnull=True, expires_at__gt=timezone.now()
+    ).first()
+    if invite is None:
+        raise InviteUnusable
+    return invite
+
+
+def invite_accept(*, token: str, username: str, password: str):
+    """Create the member and use up the invite, in one transaction; a second use gets InviteUnusable.
+
+    `password` must already have passed the password validators (the sign-up form checks it).
+    """
+    with transaction.atomic():
+        now = timezone.now()
+        # Locked, so two simultaneous sign-ups with one link queue here and the second finds it used.
+        invite = (
+            Invite.objects.select_for_update()
+            .filter(token_hash=invite_token_hash(token), used_at__isnull=True, expires_at__gt=now)
+            .first()
+        )
+        if invite is None:
+            raise InviteUnusable
+        try:
+            with transaction.atomic():
+                member = get_user_model().objects.create_user(username=username, password=password)
+        except IntegrityError:
+            raise UsernameTaken from None
+        claimed = Invite.objects.filter(pk=invite.pk, used_at__isnull=True).update(
+            used_at=now, used_by=member
+        )
+        if claimed != 1:
+            raise InviteUnusable
+    return member
+
+
+def invites_revoke(*, invites) -> int:
+    """Make open invites unusable now (used ones stay as they were, for the record)."""
+    now = timezone.now()
+    return invites.filter(used_at__isnull=True, expires_at__gt=now).update(expires_at=now)

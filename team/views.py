@@ -1,0 +1,75 @@
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from team import charts, selectors, services
+from team.forms import MonthForm, SignUpForm
+
+
+def staff_required(view):
+    """Signed-in members who are not staff get 403 (LoginRequiredMiddleware sends the rest to log in)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_staff:
+            raise PermissionDenied("The team dashboard is for staff.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@require_GET
+@staff_required
+def dashboard(request):
+    form = MonthForm(request.GET)
+    if not form.is_valid():
+        return render(request, "team/dashboard.html", {"form": form}, status=400)
+    month = form.cleaned_data["month"] or selectors.month_containing()
+    days = selectors.daily_spend(month=month)
+    context = {
+        "form": form,
+        "month": month,
+        "is_current_month": month == selectors.month_containing(),
+        "totals": selectors.month_totals(month=month),
+        "members": selectors.spend_by_member(month=month),
+        "models": selectors.spend_by_model(month=month),
+        "days": days,
+        "chart": charts.daily_bar_chart(days=days),
+        "failures": selectors.failures_by_reason(month=month),
+        "team_default_limit": selectors.team_default_limit(),
+        "key_usage": selectors.openrouter_key_usage(),
+    }
+    return render(request, "team/dashboard.html", context)
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invite_accept(request, token: str):
+    """The sign-up page behind an invite link. Unknown, used and expired links get the same 404."""
+    try:
+        services.invite_usable(token=token)
+    except services.InviteUnusable:
+        raise Http404 from None
+    form = SignUpForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            member = services.invite_accept(
+                token=token, username=form.cleaned_data["username"], password=form.cleaned_data["password1"]
+            )
+        except services.InviteUnusable:
+            raise Http404 from None
+        except services.UsernameTaken:
+            form.add_error("username", "That username was taken a moment ago: choose another.")
+        else:
+            login(request, member)
+            messages.success(request, f"Welcome to Easel, {member.get_username()}.")
+            return redirect("imagegen:generate")
+    return render(request, "team/invite.html", {"form": form}, status=422 if form.is_bound else 200)

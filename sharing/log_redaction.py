@@ -3,7 +3,7 @@ log already does: an expired link's token in a log file would work again the mom
 
 import logging
 
-from config.gunicorn_logging import SHARE_TOKEN
+from config.gunicorn_logging import TOKEN_IN_PATH
 
 REDACTED = r"\1<redacted>"
 
@@ -11,7 +11,7 @@ REDACTED = r"\1<redacted>"
 class RedactShareTokens(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):
-            record.msg = SHARE_TOKEN.sub(REDACTED, record.msg)
+            record.msg = TOKEN_IN_PATH.sub(REDACTED, record.msg)
         if isinstance(record.args, tuple):
             record.args = tuple(_redact(arg) for arg in record.args)
         elif isinstance(record.args, dict):
@@ -20,4 +20,4 @@ class RedactShareTokens(logging.Filter):
 
 
 def _redact(value):
-    return SHARE_TOKEN.sub(REDACTED, value) if isinstance(value, str) else value
+    return TOKEN_IN_PATH.sub(REDACTED, value) if isinstance(value, str) else value

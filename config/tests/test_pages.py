@@ -148,3 +148,29 @@ def test_an_unexpected_error_is_a_plain_500_without_a_traceback(member, monkeypa
     assert response.status_code == 500
     assert "Something went wrong on Easel's side" in response.content.decode()
     assert "ZeroDivisionError" not in response.content.decode()
+
+
+def test_the_access_log_hides_share_and_invite_tokens():
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from config.gunicorn_logging import RedactingLogger
+
+    logger = RedactingLogger(Config())
+    request = SimpleNamespace(method="GET", path="/x", query="", version=(1, 1), headers=[], uri="/x")
+    token = "Zm9vYmFyYmF6cXV4cXV1eHh5enp5eHh5enp5"
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": f"/invite/{token}/",
+        "PATH_INFO": f"/invite/{token}/",
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+    }
+    response = SimpleNamespace(status="200 OK", sent=10, headers=[], response_length=10)
+    for path in (f"/invite/{token}/", f"/s/{token}/i/3/original"):
+        environ.update(RAW_URI=path, PATH_INFO=path)
+        atoms = logger.atoms(response, request, environ, __import__("datetime").timedelta(seconds=0.1))
+        assert token not in atoms["r"]
+        assert "<redacted>" in atoms["r"]

@@ -78,7 +78,10 @@ def test_the_actions(member, member_client, make_image):
     assert '<button type="submit">Add to collection</button>' in html
     assert '<option value="' in html.split('id="add-collection"')[1]
     assert ">Delete</button>" in html
-    assert f'<a href="{reverse("sharing:create")}?image={image.pk}" role="button" class="secondary">Share</a>' in html
+    assert (
+        f'<a href="{reverse("sharing:create")}?image={image.pk}" role="button" class="secondary">Share</a>'
+        in html
+    )
 
 
 def test_a_collection_page_links_to_sharing_it(member, member_client):

@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from imagegen.models import Generation
@@ -12,22 +11,13 @@ from tests.e2e.helpers import log_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def static_files(settings, tmp_path):
-    """The stylesheets and scripts, collected for this test only, so the CSP sees real pages."""
-    settings.STATIC_ROOT = tmp_path / "static"
-    call_command("collectstatic", interactive=False, verbosity=0)
-
-
 def csp_violations(page) -> list[str]:
     found: list[str] = []
     page.on("console", lambda m: found.append(m.text) if "Content Security Policy" in m.text else None)
     return found
 
 
-def test_staff_open_the_dashboard_from_the_navigation(
-    live_server, page, staff, member, image_models, static_files
-):
+def test_staff_open_the_dashboard_from_the_navigation(live_server, page, staff, member, image_models):
     Generation.objects.create(
         member=member,
         model=image_models["black-forest-labs/flux.2-pro"],
@@ -53,7 +43,7 @@ def test_staff_open_the_dashboard_from_the_navigation(
     assert violations == []
 
 
-def test_a_new_member_joins_through_an_invite_link(live_server, page, browser, staff, static_files):
+def test_a_new_member_joins_through_an_invite_link(live_server, page, browser, staff):
     log_in(page, live_server.url, "sam")
     page.goto(f"{live_server.url}/admin/team/invite/")
     page.get_by_role("link", name="Create invite link").click()

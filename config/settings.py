@@ -252,6 +252,9 @@ WORKER_POLL_SECONDS = env_float("EASEL_WORKER_POLL_SECONDS", 0.1, minimum=0.01)
 HEARTBEAT_SECONDS = env_float("EASEL_HEARTBEAT_SECONDS", 10, minimum=0.1)
 HEARTBEAT_STALE_SECONDS = env_float("EASEL_HEARTBEAT_STALE_SECONDS", 60, minimum=0.5)
 RECOVERY_INTERVAL_SECONDS = env_float("EASEL_RECOVERY_INTERVAL_SECONDS", 30, minimum=0.5)
+# How long a worker keeps retrying a write that must not be lost (a finished generation) while the
+# database is unreachable.
+DATABASE_RETRY_SECONDS = env_float("EASEL_DATABASE_RETRY_SECONDS", 120, minimum=0)
 
 # --- OpenRouter ------------------------------------------------------------------------------------
 OPENROUTER_API_KEY = env_str("OPENROUTER_API_KEY")

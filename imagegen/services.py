@@ -9,14 +9,14 @@ images are stored as they land, and recovery settles rows whose worker died.
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -209,6 +209,32 @@ def _discard_references(stored: Sequence[tuple[str, bool]]) -> None:
 
 # --- running (in the task worker) ------------------------------------------------------------------
 
+# Generations this process is running: the heartbeat covers these only, so a generation whose thread
+# died goes stale and recovery settles it, even while the worker process itself lives on.
+_active: set[int] = set()
+_active_lock = threading.Lock()
+
+
+def with_database_retry[T](action: Callable[[], T], *, seconds: float | None = None) -> T:
+    """Run `action`, retrying while the database is unreachable (a restart, a failover, a full disk).
+
+    A generation's result must not be lost to a database outage of a few seconds: its images may
+    already be paid for. Gives up, re-raising, after DATABASE_RETRY_SECONDS.
+    """
+    deadline = time.monotonic() + (settings.DATABASE_RETRY_SECONDS if seconds is None else seconds)
+    delay = 0.5
+    while True:
+        try:
+            return action()
+        except (OperationalError, InterfaceError) as error:
+            if time.monotonic() + delay > deadline:
+                raise
+            logger.warning("The database is unreachable (%s); retrying in %.1f s", error, delay)
+            connection.close()
+            time.sleep(delay)
+            delay = min(delay * 2, 5)
+
+
 _clients: dict[tuple, openrouter.OpenRouterClient] = {}
 _clients_lock = threading.Lock()
 
@@ -242,9 +268,19 @@ def openrouter_client() -> openrouter.OpenRouterClient:
 
 def generation_run(*, generation_id: int, client: openrouter.OpenRouterClient | None = None) -> None:
     """Run a queued generation to the end. Safe to call twice: only the call that claims the row runs it."""
-    generation = _claim(generation_id)
+    generation = with_database_retry(lambda: _claim(generation_id))
     if generation is None:
         return
+    with _active_lock:
+        _active.add(generation.pk)
+    try:
+        _run_claimed(generation, client)
+    finally:
+        with _active_lock:
+            _active.discard(generation.pk)
+
+
+def _run_claimed(generation: Generation, client: openrouter.OpenRouterClient | None) -> None:
     recorder = ProgressRecorder(generation_id=generation.pk, count=generation.count)
     recorder.start()
     outcomes: list[RequestOutcome] = []
@@ -271,7 +307,7 @@ def generation_run(*, generation_id: int, client: openrouter.OpenRouterClient | 
         outcomes = [RequestOutcome(index=0, internal_error=True)]
     finally:
         recorder.stop()
-    _finish(generation, outcomes, recorder)
+    with_database_retry(lambda: _finish(generation, outcomes, recorder))
 
 
 def _claim(generation_id: int) -> Generation | None:
@@ -367,36 +403,39 @@ def _save_images(
             if usage and usage.cost_usd is not None and result.images
             else None
         )
-        with transaction.atomic():
-            return [
-                gallery_services.image_create(
-                    owner=generation.member,
-                    stored=stored_files,
-                    generation=generation,
-                    index=index * 10 + image.index,
-                    mime_type=image.mime_type,
-                    image_format=image.format,
-                    width=image.width,
-                    height=image.height,
-                    aspect_ratio=generation.aspect_ratio,
-                    image_size=generation.image_size,
-                    prompt=generation.prompt,
-                    model_slug=generation.model.openrouter_id,
-                    model_name=generation.model.name,
-                    provider=result.provider or "",
-                    openrouter_generation_id=result.generation_id or "",
-                    prompt_tokens=usage.prompt_tokens if usage else None,
-                    completion_tokens=usage.completion_tokens if usage else None,
-                    image_tokens=usage.image_tokens if usage else None,
-                    cost_usd=per_image_cost,
-                    latency_ms=latency_ms,
-                    model_text=result.text[:TEXT_LIMIT],
-                )
-                for image, stored_files in zip(result.images, stored, strict=True)
-            ]
+
+        def create_rows() -> list[Image]:
+            with transaction.atomic():
+                return [
+                    gallery_services.image_create(
+                        owner=generation.member,
+                        stored=stored_files,
+                        generation=generation,
+                        index=index * 10 + image.index,
+                        mime_type=image.mime_type,
+                        image_format=image.format,
+                        width=image.width,
+                        height=image.height,
+                        aspect_ratio=generation.aspect_ratio,
+                        image_size=generation.image_size,
+                        prompt=generation.prompt,
+                        model_slug=generation.model.openrouter_id,
+                        model_name=generation.model.name,
+                        provider=result.provider or "",
+                        openrouter_generation_id=result.generation_id or "",
+                        prompt_tokens=usage.prompt_tokens if usage else None,
+                        completion_tokens=usage.completion_tokens if usage else None,
+                        image_tokens=usage.image_tokens if usage else None,
+                        cost_usd=per_image_cost,
+                        latency_ms=latency_ms,
+                        model_text=result.text[:TEXT_LIMIT],
+                    )
+                    for image, stored_files in zip(result.images, stored, strict=True)
+                ]
+
+        return with_database_retry(create_rows)
     except BaseException:
-        for stored_files in stored:
-            gallery_services.image_files_discard(stored=stored_files)
+        with_database_retry(lambda: [gallery_services.image_files_discard(stored=files) for files in stored])
         raise
 
 
@@ -581,8 +620,11 @@ class ProgressRecorder:
             return
         self._sent_recorded = True
         now = timezone.now()
-        Generation.objects.filter(pk=self.generation_id, request_sent_at__isnull=True).update(
-            request_sent_at=now, stage=Generation.Stage.SENDING, heartbeat_at=now, updated_at=now
+        # Must be on record before the request leaves: recovery decides on it whether a retry could pay twice.
+        with_database_retry(
+            lambda: Generation.objects.filter(pk=self.generation_id, request_sent_at__isnull=True).update(
+                request_sent_at=now, stage=Generation.Stage.SENDING, heartbeat_at=now, updated_at=now
+            )
         )
 
     def flush(self) -> None:
@@ -599,19 +641,29 @@ class ProgressRecorder:
                 "text": "\n\n".join(text for text in self._text.values() if text),
             }
         now = timezone.now()
-        Generation.objects.filter(pk=self.generation_id, status=Generation.Status.RUNNING).update(
-            **fields, heartbeat_at=now, updated_at=now
-        )
+        try:
+            Generation.objects.filter(pk=self.generation_id, status=Generation.Status.RUNNING).update(
+                **fields, heartbeat_at=now, updated_at=now
+            )
+        except (OperationalError, InterfaceError):
+            # The database is away for a moment: keep the progress and write it at the next flush.
+            with self._lock:
+                self._dirty = True
+            connection.close()
 
 
 # --- heartbeat and recovery ------------------------------------------------------------------------
 
 
 def generations_heartbeat(*, worker_id: str) -> int:
-    """Mark this worker's running generations alive (the worker loop calls it every few seconds)."""
-    return Generation.objects.filter(worker_id=worker_id, status=Generation.Status.RUNNING).update(
-        heartbeat_at=timezone.now()
-    )
+    """Mark alive the generations this process is running (the worker loop calls it every few seconds)."""
+    with _active_lock:
+        active = list(_active)
+    if not active:
+        return 0
+    return Generation.objects.filter(
+        pk__in=active, worker_id=worker_id, status=Generation.Status.RUNNING
+    ).update(heartbeat_at=timezone.now())
 
 
 @dataclass
@@ -651,6 +703,7 @@ def generations_recover(*, now=None) -> RecoveryReport:
             elif _fail_interrupted(still_stale, generation, now):
                 report.failed.append(generation.pk)
             _fail_orphaned_task(generation.pk, now)
+    report.requeued += _requeue_lost_tasks(stale_before=stale_before)
     if report.requeued or report.failed:
         logger.warning(
             "Recovered generations whose worker stopped: requeued %s, failed %s",
@@ -658,6 +711,25 @@ def generations_recover(*, now=None) -> RecoveryReport:
             report.failed,
         )
     return report
+
+
+def _requeue_lost_tasks(*, stale_before) -> list[int]:
+    """Queued generations whose task can no longer run (its worker died before claiming the row)."""
+    requeued = []
+    waiting = Generation.objects.filter(status=Generation.Status.QUEUED, updated_at__lt=stale_before)
+    for generation_id in waiting.values_list("pk", flat=True)[:500]:
+        tasks_of = DBTaskResult.objects.filter(args_kwargs__kwargs__generation_id=generation_id)
+        alive = tasks_of.filter(Q(status="READY") | Q(status="RUNNING", started_at__gte=stale_before))
+        with transaction.atomic():
+            if alive.exists():
+                continue
+            _fail_orphaned_task(generation_id, timezone.now())
+            Generation.objects.filter(pk=generation_id, status=Generation.Status.QUEUED).update(
+                updated_at=timezone.now()
+            )
+            tasks.run_generation.enqueue(generation_id=generation_id)
+            requeued.append(generation_id)
+    return requeued
 
 
 INTERRUPTED = (

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from django.db import OperationalError, close_old_connections, connections
+from django.db import DatabaseError, OperationalError, close_old_connections, connections
 from django_tasks_db.management.commands.db_worker import Worker as DBWorker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
@@ -105,7 +105,18 @@ class PoolWorker:
 
                 if not self.free_slots.acquire(timeout=self.poll_seconds):
                     continue
-                task_result = self._claim_next()
+                try:
+                    task_result = self._claim_next()
+                except DatabaseError:
+                    # The database is away (restart, failover): wait and try again; never die of it.
+                    logger.warning(
+                        "Worker %s cannot reach the database; retrying", self.worker_id, exc_info=True
+                    )
+                    close_old_connections()
+                    connections.close_all()
+                    self.free_slots.release()
+                    self.stopping.wait(min(5.0, self.poll_seconds * 20))
+                    continue
                 if task_result is None:
                     self.free_slots.release()
                     self.stopping.wait(self.poll_seconds)

@@ -210,3 +210,47 @@ def test_no_api_key_fails_with_ask_an_admin(member, image_models, settings, tag)
     assert generation.status == Generation.Status.FAILED
     assert generation.error_kind == "bad_key"
     assert "Ask an admin" in generation.error_message
+
+
+def test_a_short_database_outage_while_saving_loses_nothing(member, image_models, monkeypatch, tag):
+    from django.db import OperationalError
+
+    from gallery import services as gallery_services
+
+    real_create = gallery_services.image_create
+    failures = iter([True, True])
+
+    def flaky_create(**kwargs):
+        if next(failures, False):
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_create(**kwargs)
+
+    monkeypatch.setattr(gallery_services, "image_create", flaky_create)
+    monkeypatch.setattr("imagegen.services.time.sleep", lambda seconds: None)
+    generation = run(create(member, image_models[GEMINI], f"a patient heron {tag}"))
+
+    assert generation.status == Generation.Status.SUCCEEDED
+    image = Image.objects.get(generation=generation)
+    assert (Path(settings.MEDIA_ROOT) / image.file_name).exists()
+    assert len(media_files()) == 2
+
+
+def test_database_retry_gives_up_after_its_deadline(monkeypatch):
+    from django.db import OperationalError
+
+    calls = []
+    clock = [1000.0]
+    monkeypatch.setattr("imagegen.services.time.monotonic", lambda: clock[0])
+
+    def sleep(seconds):
+        calls.append(seconds)
+        clock[0] += seconds
+
+    monkeypatch.setattr("imagegen.services.time.sleep", sleep)
+
+    def always_down():
+        raise OperationalError("connection refused")
+
+    with pytest.raises(OperationalError):
+        services.with_database_retry(always_down, seconds=3)
+    assert calls == [0.5, 1.0]

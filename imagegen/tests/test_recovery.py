@@ -103,11 +103,62 @@ def test_a_generation_lost_again_and_again_stops_being_requeued(running, setting
     assert generation.status == Generation.Status.FAILED
 
 
-def test_the_heartbeat_keeps_a_workers_generations_fresh(running, settings):
+def test_the_heartbeat_keeps_the_generations_this_process_runs_fresh(running, settings, monkeypatch):
     generation = running(sent=True, beat_seconds_ago=settings.HEARTBEAT_STALE_SECONDS + 1)
+    monkeypatch.setattr(services, "_active", {generation.pk})
 
     assert services.generations_heartbeat(worker_id="dead-worker") == 1
     services.generations_recover()
 
     generation.refresh_from_db()
     assert generation.status == Generation.Status.RUNNING
+
+
+def test_the_heartbeat_skips_a_generation_whose_thread_is_gone(running, settings, monkeypatch):
+    generation = running(sent=True, beat_seconds_ago=settings.HEARTBEAT_STALE_SECONDS + 1)
+    monkeypatch.setattr(services, "_active", set())
+
+    assert services.generations_heartbeat(worker_id="dead-worker") == 0
+    services.generations_recover()
+
+    generation.refresh_from_db()
+    assert generation.status == Generation.Status.FAILED
+
+
+def test_a_queued_generation_whose_task_was_lost_is_queued_again(member, image_models, settings):
+    generation = services.generation_create(
+        member=member,
+        model=image_models["google/gemini-2.5-flash-image"],
+        prompt="a lost task",
+        aspect_ratio="1:1",
+        image_size="1K",
+        count=1,
+    )
+    long_ago = timezone.now() - timedelta(seconds=settings.HEARTBEAT_STALE_SECONDS + 5)
+    task = DBTaskResult.objects.get(args_kwargs__kwargs__generation_id=generation.pk)
+    task.claim("worker-that-died-before-claiming-the-row")
+    DBTaskResult.objects.filter(pk=task.pk).update(started_at=long_ago)
+    Generation.objects.filter(pk=generation.pk).update(updated_at=long_ago)
+
+    report = services.generations_recover()
+
+    assert report.requeued == [generation.pk]
+    statuses = DBTaskResult.objects.filter(args_kwargs__kwargs__generation_id=generation.pk)
+    assert sorted(statuses.values_list("status", flat=True)) == ["FAILED", "READY"]
+    assert services.generations_recover().requeued == []
+
+
+def test_a_queued_generation_waiting_for_a_worker_is_left_alone(member, image_models, settings):
+    generation = services.generation_create(
+        member=member,
+        model=image_models["google/gemini-2.5-flash-image"],
+        prompt="patient",
+        aspect_ratio="1:1",
+        image_size="1K",
+        count=1,
+    )
+    long_ago = timezone.now() - timedelta(seconds=settings.HEARTBEAT_STALE_SECONDS + 5)
+    Generation.objects.filter(pk=generation.pk).update(updated_at=long_ago)
+
+    assert services.generations_recover().requeued == []
+    assert DBTaskResult.objects.filter(args_kwargs__kwargs__generation_id=generation.pk).count() == 1

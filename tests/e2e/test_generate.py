@@ -77,7 +77,9 @@ def test_out_of_credits_shows_a_plain_message_and_try_again(
 
 def test_a_refused_submission_shows_its_message_beside_the_field(live_server, page, member, image_models):
     log_in(page, live_server.url, "mira")
-    page.get_by_role("button", name="Generate").click()  # no prompt: the server refuses (422), htmx swaps it in
+    page.get_by_role(
+        "button", name="Generate"
+    ).click()  # no prompt: the server refuses (422), htmx swaps it in
 
     expect(page.get_by_text("Write a prompt describing the image.")).to_be_visible()
     expect(page.get_by_label("Prompt")).to_have_attribute("aria-invalid", "true")

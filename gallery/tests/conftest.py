@@ -13,12 +13,6 @@ from gallery.models import Image
 from tests.fixtures import png_bytes
 
 
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(settings):
-    """Most tests create members, and the real hasher takes a good part of a second for each."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def client_for(user) -> Client:
     client = Client()
     client.force_login(user)

@@ -15,12 +15,6 @@ from sharing.models import Expiry
 LINK_PASSWORD = "open-sesame-42"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Share passwords go through Django's hashers; the default one is slow on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def stranger():
     """Someone outside the team holding a link: a browser with no session."""

@@ -9,12 +9,6 @@ KLEIN = "black-forest-labs/flux.2-klein-4b"  # $0.014 an image
 GEMINI = "google/gemini-2.5-flash-image"  # $0.0387 estimated; the stand-in adds a little for text
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Members are created in almost every test here; the real hasher is slow on purpose."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def set_budget(db):
     def set_(member, amount: str | None) -> None:

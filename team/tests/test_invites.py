@@ -187,7 +187,6 @@ def test_a_username_taken_in_the_same_moment_is_a_form_error(client, monkeypatch
 
 @pytest.mark.django_db(transaction=True)
 def test_single_use_holds_when_several_people_use_the_link_at_once(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     _, token = services.invite_create(created_by=None)
     people = 6
     start = threading.Barrier(people)

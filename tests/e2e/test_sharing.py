@@ -91,7 +91,6 @@ def test_share_an_image_open_it_signed_out_download_it_then_revoke_it(
 def test_a_password_link_opens_in_a_browser_only_after_the_password(
     live_server, browser, member, make_image, settings
 ):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     images = [make_image(owner=member, prompt=f"fox {n}", color=(50 * n, 80, 120)) for n in range(2)]
     collection = Collection.objects.create(owner=member, title="Winter foxes")
     for image in images:

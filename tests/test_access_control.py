@@ -1,0 +1,417 @@
+"""Who may do what, for every URL in the URL conf: one row per URL, one column per role.
+
+A new URL without a row fails `test_every_url_has_a_row`. Admin URLs are one family: only staff get
+past the admin's own sign-in. Mutating rows also check their effect, not only the status code.
+(sharing/tests/test_access_matrix.py goes deeper into the share feature's roles and passwords.)
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from gallery.models import Collection, CollectionItem, Image
+from imagegen.models import Generation
+from sharing import services as sharing_services
+from sharing.models import ShareLink
+from sharing.tokens import new_token
+from team import services as team_services
+
+pytestmark = pytest.mark.django_db
+
+ANON, OWNER, OTHER, STAFF, HOLDER = "anonymous", "member", "another member", "staff", "link holder"
+ROLES = [ANON, OWNER, OTHER, STAFF, HOLDER]
+LOGIN = "→login"  # a redirect to the sign-in page
+
+
+@dataclass
+class World:
+    clients: dict[str, Client]
+    image: Image  # the member's image, in the gallery and in their collection
+    trashed: Image  # the member's image in their trash
+    collection: Collection
+    generation: Generation  # the member's failed generation
+    link: ShareLink  # the member's open link to the image
+    token: str
+    collection_token: str
+    invite_token: str
+
+    def token_for(self, role: str) -> str:
+        # Signed-in members hold the link too: being signed in must open nothing more on the public side.
+        return new_token() if role == ANON else self.token
+
+
+@pytest.fixture
+def world(member, other_member, staff, make_image, image_models) -> World:
+    image = make_image(owner=member, prompt="the member's fox", color=(1, 1, 1))
+    trashed = make_image(owner=member, prompt="an old draft", color=(2, 2, 2))
+    Image.objects.filter(pk=trashed.pk).update(trashed_at=timezone.now())
+    collection = Collection.objects.create(owner=member, title="Foxes")
+    CollectionItem.objects.create(collection=collection, image=image)
+    generation = Generation.objects.create(
+        member=member,
+        model=image_models["google/gemini-2.5-flash-image"],
+        prompt="a failed castle",
+        aspect_ratio="1:1",
+        image_size="1K",
+        status=Generation.Status.FAILED,
+        stage=Generation.Stage.FAILED,
+        error_kind="out_of_credits",
+        error_message="Out of credits.",
+    )
+    link = sharing_services.link_create(created_by=member, target=image, expiry="30d")
+    collection_link = sharing_services.link_create(created_by=member, target=collection, expiry="30d")
+    _, invite_token = team_services.invite_create(created_by=staff)
+    clients = {role: Client() for role in ROLES}
+    clients[OWNER].force_login(member)
+    clients[OTHER].force_login(other_member)
+    clients[STAFF].force_login(staff)
+    return World(
+        clients,
+        image,
+        trashed,
+        collection,
+        generation,
+        link.link,
+        link.token,
+        collection_link.token,
+        invite_token,
+    )
+
+
+@dataclass
+class Row:
+    name: str
+    method: str
+    path: Callable[[World, str], str]
+    expected: dict[str, int | str]
+    data: Callable[[World], dict] = lambda world: {}
+    effect: Callable[[World, str], None] | None = None  # asserts what the request changed, per role
+    headers: dict = field(default_factory=dict)
+
+
+def members(status, *, anonymous=LOGIN, owner=None, other=None, staff=None) -> dict[str, int | str]:
+    """The common shape: signed-out people go to sign in; members get `status` unless said otherwise."""
+    return {
+        ANON: anonymous,
+        HOLDER: anonymous,
+        OWNER: owner or status,
+        OTHER: other or status,
+        STAFF: staff or status,
+    }
+
+
+def url(name, *args):
+    return lambda world, role: reverse(name, args=[a(world) if callable(a) else a for a in args])
+
+
+def trashed_only_by(*roles):
+    def check(world, role):
+        assert Image.objects.get(pk=world.image.pk).is_trashed == (role in roles)
+
+    return check
+
+
+def restored_only_by(*roles):
+    def check(world, role):
+        assert (not Image.objects.get(pk=world.trashed.pk).is_trashed) == (role in roles)
+
+    return check
+
+
+def purged_only_by(*roles):
+    def check(world, role):
+        assert (not Image.objects.filter(pk=world.trashed.pk).exists()) == (role in roles)
+
+    return check
+
+
+def collection_gone_only_by(*roles):
+    def check(world, role):
+        assert (not Collection.objects.filter(pk=world.collection.pk).exists()) == (role in roles)
+
+    return check
+
+
+def removed_from_collection_only_by(*roles):
+    def check(world, role):
+        inside = CollectionItem.objects.filter(collection=world.collection, image=world.image).exists()
+        assert (not inside) == (role in roles)
+
+    return check
+
+
+def link_revoked_only_by(*roles):
+    def check(world, role):
+        assert (ShareLink.objects.get(pk=world.link.pk).revoked_at is not None) == (role in roles)
+
+    return check
+
+
+def retried_only_by(*roles):
+    def check(world, role):
+        assert Generation.objects.filter(retry_of=world.generation).exists() == (role in roles)
+
+    return check
+
+
+def image_pk(world):
+    return world.image.pk
+
+
+def share(name, *extra):
+    return lambda world, role: reverse(name, args=[world.token_for(role), *(a(world) for a in extra)])
+
+
+SHARE_ALL = {ANON: 404, OWNER: 200, OTHER: 200, STAFF: 200, HOLDER: 200}
+
+ROWS = [
+    Row("healthz", "GET", url("healthz"), dict.fromkeys(ROLES, 200)),
+    Row("login", "GET", url("login"), {ANON: 200, HOLDER: 200, OWNER: 302, OTHER: 302, STAFF: 302}),
+    Row("logout", "POST", url("logout"), dict.fromkeys(ROLES, 302)),
+    # Generate
+    Row("imagegen:generate", "GET", url("imagegen:generate"), members(200)),
+    Row("imagegen:model_options", "GET", url("imagegen:model_options"), members(200)),
+    Row(
+        "imagegen:generation_card",
+        "GET",
+        url("imagegen:generation_card", lambda w: w.generation.pk),
+        members(200, other=404),
+    ),
+    Row(
+        "imagegen:generation_retry",
+        "POST",
+        url("imagegen:generation_retry", lambda w: w.generation.pk),
+        members(302, other=404),
+        effect=retried_only_by(OWNER, STAFF),
+    ),
+    # Gallery
+    Row("gallery:index", "GET", url("gallery:index"), members(200)),
+    Row("gallery:image_detail", "GET", url("gallery:image_detail", image_pk), members(200)),
+    Row("gallery:image_file", "GET", url("gallery:image_file", image_pk, "thumbnail"), members(200)),
+    Row("gallery:image_download", "GET", url("gallery:image_download", image_pk), members(200)),
+    Row("gallery:image_details_json", "GET", url("gallery:image_details_json", image_pk), members(200)),
+    Row(
+        "gallery:image_favourite",
+        "POST",
+        url("gallery:image_favourite", image_pk),
+        members(302),
+        data=lambda w: {"favourite": "1"},
+    ),
+    Row(
+        "gallery:selection_zip",
+        "POST",
+        url("gallery:selection_zip"),
+        members(200),
+        data=lambda w: {"image": [w.image.pk]},
+    ),
+    Row(
+        "gallery:selection_collect",
+        "POST",
+        url("gallery:selection_collect"),
+        members(302),
+        data=lambda w: {"image": [w.image.pk], "collection": w.collection.pk},
+    ),
+    Row(
+        "gallery:selection_trash",
+        "POST",
+        url("gallery:selection_trash"),
+        members(302),
+        data=lambda w: {"image": [w.image.pk]},
+        effect=trashed_only_by(OWNER, STAFF),
+    ),
+    Row(
+        "gallery:selection_restore",
+        "POST",
+        url("gallery:selection_restore"),
+        members(302),
+        data=lambda w: {"image": [w.trashed.pk]},
+        effect=restored_only_by(OWNER, STAFF),
+    ),
+    Row("gallery:trash", "GET", url("gallery:trash"), members(200)),
+    Row(
+        "gallery:trash_empty",
+        "POST",
+        url("gallery:trash_empty"),
+        members(302),
+        effect=purged_only_by(OWNER, STAFF),
+    ),
+    Row("gallery:collection_list", "GET", url("gallery:collection_list"), members(200)),
+    Row(
+        "gallery:collection_create",
+        "POST",
+        url("gallery:collection_create"),
+        members(302),
+        data=lambda w: {"title": "New ones"},
+    ),
+    Row(
+        "gallery:collection_detail",
+        "GET",
+        url("gallery:collection_detail", lambda w: w.collection.pk),
+        members(200),
+    ),
+    Row(
+        "gallery:collection_edit",
+        "GET",
+        url("gallery:collection_edit", lambda w: w.collection.pk),
+        members(200, other=403),
+    ),
+    Row(
+        "gallery:collection_delete",
+        "POST",
+        url("gallery:collection_delete", lambda w: w.collection.pk),
+        members(302, other=403),
+        effect=collection_gone_only_by(OWNER, STAFF),
+    ),
+    Row(
+        "gallery:collection_remove",
+        "POST",
+        url("gallery:collection_remove", lambda w: w.collection.pk),
+        members(302, other=403),
+        data=lambda w: {"image": [w.image.pk]},
+        effect=removed_from_collection_only_by(OWNER, STAFF),
+    ),
+    # Share links: the member side
+    Row("sharing:link_list", "GET", url("sharing:link_list"), members(200)),
+    Row(
+        "sharing:create",
+        "GET",
+        lambda w, role: reverse("sharing:create") + f"?image={w.image.pk}",
+        members(200, other=403),
+    ),
+    Row(
+        "sharing:link_detail", "GET", url("sharing:link_detail", lambda w: w.link.pk), members(200, other=404)
+    ),
+    Row(
+        "sharing:revoke",
+        "POST",
+        url("sharing:revoke", lambda w: w.link.pk),
+        members(302, other=404),
+        effect=link_revoked_only_by(OWNER, STAFF),
+    ),
+    Row(
+        "sharing:extend",
+        "POST",
+        url("sharing:extend", lambda w: w.link.pk),
+        members(302, other=404),
+        data=lambda w: {"expiry": "7d"},
+    ),
+    Row(
+        "sharing:link_thumbnail",
+        "GET",
+        url("sharing:link_thumbnail", lambda w: w.link.pk),
+        members(200, other=404),
+    ),
+    # Share links: the public side (no sign-in; only the token counts)
+    Row("share:page", "GET", share("share:page"), SHARE_ALL),
+    Row(
+        "share:unlock",
+        "GET",
+        share("share:unlock"),
+        {**SHARE_ALL, **dict.fromkeys([OWNER, OTHER, STAFF, HOLDER], 302)},
+    ),
+    Row("share:original", "GET", share("share:original", image_pk), SHARE_ALL),
+    Row("share:thumbnail", "GET", share("share:thumbnail", image_pk), SHARE_ALL),
+    Row("share:download", "GET", share("share:download", image_pk), SHARE_ALL),
+    Row(
+        "share:item",
+        "GET",
+        lambda w, role: reverse(
+            "share:item", args=[w.collection_token if role != ANON else new_token(), w.image.pk]
+        ),
+        SHARE_ALL,
+    ),
+    Row(
+        "share:zip",
+        "GET",
+        lambda w, role: reverse("share:zip", args=[w.collection_token if role != ANON else new_token()]),
+        SHARE_ALL,
+    ),
+    Row("share:unknown", "GET", lambda w, role: f"/s/{w.token}/no/such/thing", dict.fromkeys(ROLES, 404)),
+    # Team
+    Row("team:dashboard", "GET", url("team:dashboard"), members(200, owner=403, other=403)),
+    # Public: whoever holds the invite may sign up (a signed-in member is told it switches accounts).
+    Row(
+        "team:invite",
+        "GET",
+        lambda w, role: reverse("team:invite", args=[w.invite_token]),
+        dict.fromkeys(ROLES, 200),
+    ),
+]
+
+
+def _url_names(patterns, namespace=None):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _url_names(pattern.url_patterns, pattern.namespace or namespace)
+        elif isinstance(pattern, URLPattern):
+            yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+
+def test_every_url_has_a_row():
+    names = [name for name in _url_names(get_resolver().url_patterns) if not name.startswith("admin:")]
+    assert sorted(set(names)) == sorted(row.name for row in ROWS)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])
+def test_access(world, row, role):
+    client = world.clients[role]
+    path = row.path(world, role)
+    response = client.generic(
+        row.method, path, data=_encode(row.data(world)), content_type="application/x-www-form-urlencoded"
+    )
+    expected = row.expected[role]
+    if expected == LOGIN:
+        assert response.status_code == 302, (path, response.status_code)
+        assert response["Location"].startswith("/login/?next="), response["Location"]
+    else:
+        assert response.status_code == expected, (path, response.status_code)
+    if row.effect:
+        row.effect(world, role)  # signed-out and refused attempts must change nothing
+
+
+def _encode(data: dict) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(data, doseq=True)
+
+
+# --- the admin: one family -----------------------------------------------------------------------
+
+
+def _admin_paths():
+    from django.contrib import admin
+
+    for model, model_admin in admin.site._registry.items():
+        info = model._meta.app_label, model._meta.model_name
+        yield f"admin:{info[0]}_{info[1]}_changelist", reverse(f"admin:{info[0]}_{info[1]}_changelist")
+        yield f"admin:{info[0]}_{info[1]}_add", reverse(f"admin:{info[0]}_{info[1]}_add")
+
+
+def test_every_admin_url_needs_staff(world):
+    paths = [("admin:index", reverse("admin:index")), *_admin_paths()]
+    for name, path in paths:
+        for role in (ANON, OWNER, OTHER):
+            response = world.clients[role].get(path)
+            assert response.status_code == 302, (name, role, response.status_code)
+            # Signed out: Easel's sign-in first; signed in but not staff: the admin's own sign-in.
+            assert response["Location"].startswith(("/login/", "/admin/login/")), (name, role)
+        staff_status = world.clients[STAFF].get(path).status_code
+        assert staff_status in (200, 403), (name, staff_status)  # 403: a log that can't be added to by hand
+
+
+def test_admin_object_pages_need_staff(world):
+    user_model = get_user_model()._meta
+    change = reverse(
+        f"admin:{user_model.app_label}_{user_model.model_name}_change", args=[world.image.owner_id]
+    )
+    generation = reverse("admin:imagegen_generation_change", args=[world.generation.pk])
+    for path in (change, generation):
+        for role in (ANON, OWNER, OTHER):
+            assert world.clients[role].get(path).status_code == 302
+        assert world.clients[STAFF].get(path).status_code == 200

@@ -637,7 +637,7 @@ class StandinServer:
 
     def _log_chat(self, body: Any, headers: dict[str, str]) -> None:
         with self._lock:
-            self._chat_requests.append({"body": body, "headers": headers})
+            self._chat_requests.append({"body": body, "headers": headers, "received_at": time.monotonic()})
 
     def _first_time(self, prompt: str) -> bool:
         with self._lock:

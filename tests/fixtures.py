@@ -159,3 +159,18 @@ def task_worker(transactional_db, openrouter_standin):
     yield worker
     worker.stopping.set()
     thread.join(timeout=60)
+
+
+@pytest.fixture
+def media_shared_with_processes(settings):
+    """Media in EASEL_DATA_DIR/media, where the Easel processes a test starts (gunicorn, workers) look."""
+    location = settings.DATA_DIR / "media"
+    settings.MEDIA_ROOT = location
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": location},
+        },
+    }
+    return location

@@ -2,14 +2,18 @@
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 from urllib.parse import quote
 
+import httpx
 from django.conf import settings
 from django.db import connection
+from django.test import Client
+from django.utils.crypto import get_random_string
 
 BASE_DIR = Path(settings.BASE_DIR)
 
@@ -67,3 +71,58 @@ def stop(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 
     if process.poll() is None:
         process.send_signal(sig)
     return process.wait(timeout=timeout)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class WebServer:
+    """gunicorn (one process) serving Easel against the test database, as in production."""
+
+    def __init__(self, log: Path, **env: str):
+        self.port = free_port()
+        self.log = log
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+            cwd=BASE_DIR,
+            env=easel_env(
+                # The test process signs sessions with its key; the servers must check them with the same.
+                SECRET_KEY=settings.SECRET_KEY,
+                PORT=str(self.port),
+                EASEL_BIND="127.0.0.1",
+                EASEL_WEB_WORKERS="1",
+                EASEL_WEB_THREADS="8",
+                **env,
+            ),
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_until_ready(self) -> None:
+        def healthy() -> bool:
+            assert self.process.poll() is None, self.log.read_text()
+            try:
+                return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        wait_for(healthy, timeout=60, interval=0.2, message=f"gunicorn on port {self.port}")
+
+
+def signed_in(member) -> dict:
+    """Cookies and headers of a signed-in htmx request: a session in the shared database, a CSRF token."""
+    client = Client()
+    client.force_login(member)
+    csrf = get_random_string(32)
+    return {
+        "cookies": {
+            settings.SESSION_COOKIE_NAME: client.cookies[settings.SESSION_COOKIE_NAME].value,
+            "csrftoken": csrf,
+        },
+        "headers": {"X-CSRFToken": csrf, "HX-Request": "true"},
+    }

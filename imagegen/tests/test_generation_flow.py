@@ -254,3 +254,17 @@ def test_database_retry_gives_up_after_its_deadline(monkeypatch):
     with pytest.raises(OperationalError):
         services.with_database_retry(always_down, seconds=3)
     assert calls == [0.5, 1.0]
+
+
+def test_a_429_storm_honours_retry_after_then_gives_up_cleanly(member, image_models, standin, tag, settings):
+    settings.OPENROUTER_MAX_ATTEMPTS = 3
+    generation = run(create(member, image_models[GEMINI], f"a busy day [fault:429] {tag}"))
+
+    requests = standin.requests_for(tag)
+    assert len(requests) == 3
+    gaps = [b["received_at"] - a["received_at"] for a, b in zip(requests, requests[1:], strict=False)]
+    assert all(gap >= 1.0 for gap in gaps), gaps  # the stand-in says Retry-After: 1
+    assert generation.status == Generation.Status.FAILED
+    assert generation.error_kind == "rate_limited"
+    assert "try again" in generation.error_message.lower()
+    assert Image.objects.count() == 0

@@ -1,0 +1,205 @@
+"""Faults against the real processes: nothing acknowledged is lost, nothing is left half-saved or stuck."""
+
+import contextlib
+import os
+import select
+import signal
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from django.db import connection
+from django_tasks_db.models import DBTaskResult
+
+from imagegen.models import Generation
+from tests.processes import WebServer, easel_env, signed_in, start_manage, stop, wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+GEMINI = "google/gemini-2.5-flash-image"
+
+
+def gunicorn_workers(master_pid: int) -> list[int]:
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == master_pid:
+                children.append(int(entry.name))
+    return children
+
+
+def submit(server: WebServer, auth: dict, model, prompt: str, key: str) -> int | str:
+    data = {
+        "prompt": prompt,
+        "model": str(model.pk),
+        "aspect_ratio": "1:1",
+        "image_size": "1K",
+        "count": "1",
+        "submission_key": key,
+    }
+    try:
+        with httpx.Client(base_url=server.url, timeout=30, **auth) as client:
+            return client.post("/", data=data).status_code
+    except httpx.TransportError:
+        return "dropped"
+
+
+def test_killing_the_web_process_during_submits_loses_nothing_acknowledged(
+    member, image_models, tmp_path, tag
+):
+    server = WebServer(
+        tmp_path / "web.log", EASEL_MAX_SUBMISSIONS_PER_MINUTE="1000", EASEL_MAX_RUNNING_PER_MEMBER="1000"
+    )
+    try:
+        server.wait_until_ready()
+        auth = signed_in(member)
+        keys = [f"{tag}-{n}" for n in range(40)]
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            futures = {
+                key: pool.submit(submit, server, auth, image_models[GEMINI], f"a kite {key}", key)
+                for key in keys
+            }
+            time.sleep(0.4)  # requests are in flight
+            for pid in gunicorn_workers(server.process.pid):
+                os.kill(pid, signal.SIGKILL)
+            outcomes = {key: future.result() for key, future in futures.items()}
+        server.wait_until_ready()  # gunicorn's master started a new worker: Easel answers again
+    finally:
+        stop(server.process)
+
+    assert "dropped" in outcomes.values(), "the kill should have cut some requests off"
+    for key, outcome in outcomes.items():
+        generation = Generation.objects.filter(submission_key=key).first()
+        if outcome == 200:
+            assert generation is not None, f"{key} was acknowledged but is gone"
+        if generation is not None:
+            tasks = DBTaskResult.objects.filter(args_kwargs__kwargs__generation_id=generation.pk)
+            assert tasks.count() == 1, f"{key}: a generation without its task, or with two"
+    assert DBTaskResult.objects.count() == Generation.objects.count()
+
+
+class PausableProxy:
+    """A TCP proxy in front of PostgreSQL that can make the database unreachable for a while."""
+
+    def __init__(self, target: tuple[str, int]):
+        self.target = target
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.paused = threading.Event()
+        self.connections: list[socket.socket] = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if self.paused.is_set():
+                client.close()
+                continue
+            upstream = socket.create_connection(self.target)
+            with self.lock:
+                self.connections += [client, upstream]
+            threading.Thread(target=self._pipe, args=(client, upstream), daemon=True).start()
+
+    def _pipe(self, a: socket.socket, b: socket.socket) -> None:
+        try:
+            while True:
+                ready, _, _ = select.select([a, b], [], [], 1)
+                for source in ready:
+                    data = source.recv(65536)
+                    if not data:
+                        return
+                    (b if source is a else a).sendall(data)
+        except OSError:
+            return
+        finally:
+            a.close()
+            b.close()
+
+    def pause(self) -> None:
+        """Cut every connection and refuse new ones, as a database that went away would."""
+        self.paused.set()
+        with self.lock:
+            for sock in self.connections:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            self.connections.clear()
+
+    def resume(self) -> None:
+        self.paused.clear()
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite is a file on this machine: it cannot become unreachable for 10 s. "
+    "CI's PostgreSQL run covers this; config/tests/test_pages.py covers the 503 page.",
+)
+def test_the_database_away_for_ten_seconds_gives_a_friendly_503_then_everything_recovers(
+    member, image_models, tmp_path, tag
+):
+    db = connection.settings_dict
+    proxy = PausableProxy((db.get("HOST") or "127.0.0.1", int(db.get("PORT") or 5432)))
+    through_proxy = f"postgres://{db['USER']}:{db['PASSWORD']}@127.0.0.1:{proxy.port}/{db['NAME']}"
+    server = WebServer(tmp_path / "web.log", DATABASE_URL=through_proxy)
+    worker = start_manage(
+        "run_worker",
+        log=tmp_path / "worker.log",
+        env=easel_env(DATABASE_URL=through_proxy, EASEL_WORKER_POLL_SECONDS="0.1"),
+    )
+    try:
+        server.wait_until_ready()
+        auth = signed_in(member)
+        assert submit(server, auth, image_models[GEMINI], f"a slow tide {tag} [latency:4]", "before") == 200
+        generation = Generation.objects.get(submission_key="before")
+        wait_for(
+            lambda: Generation.objects.get(pk=generation.pk).request_sent_at,
+            timeout=30,
+            message="the generation to start",
+        )
+
+        proxy.pause()  # the generation finishes upstream while the database is away
+        outage_started = time.monotonic()
+        with httpx.Client(base_url=server.url, timeout=30, **auth) as client:
+            during = client.get("/")
+        assert during.status_code == 503
+        assert during.headers["Retry-After"] == "10"
+        assert "can't reach its database" in during.text
+        assert "Traceback" not in during.text
+        time.sleep(max(0.0, 10 - (time.monotonic() - outage_started)))
+        proxy.resume()
+
+        with httpx.Client(base_url=server.url, timeout=30, **auth) as client:
+            wait_for(lambda: client.get("/").status_code == 200, timeout=20, message="the web to recover")
+        settled = wait_for(
+            lambda: (g := Generation.objects.get(pk=generation.pk)).is_finished and g,
+            timeout=60,
+            message="the generation to finish",
+        )
+        assert settled.status == Generation.Status.SUCCEEDED, settled.error_message
+        assert settled.images.count() == 1
+        assert worker.poll() is None, "the worker rode out the outage"
+        assert submit(server, auth, image_models[GEMINI], f"after the storm {tag}", "after") == 200
+        wait_for(
+            lambda: Generation.objects.get(submission_key="after").is_finished,
+            timeout=30,
+            message="a new generation after the outage",
+        )
+    finally:
+        proxy.resume()
+        stop(server.process)
+        stop(worker)
+        proxy.close()

@@ -1,0 +1,328 @@
+"""Load: 30 simulated members browsing, searching and generating against real processes for 5 minutes.
+
+    uv run python bench/bench_load.py                       # SQLite
+    DATABASE_URL=postgres://USER:PASSWORD@127.0.0.1:5432/postgres uv run python bench/bench_load.py
+        (PostgreSQL: a fresh database easel_load_<random> is created next to the one named, then dropped)
+
+gunicorn (2 processes × 8 threads), one worker process, and the stand-in answering after 2–20 s run as
+separate processes; locust drives them over HTTP. Afterwards every submitted generation must be done or
+failed with a clear error, and no log may mention "database is locked". Writes docs/benchmarks.md.
+"""
+
+import argparse
+import csv
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+from bench.report import write_section  # noqa: E402
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start(command: list[str], env: dict, log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        command, cwd=BASE_DIR, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def wait_http(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def postgres_database(admin_url: str) -> tuple[str, str]:
+    import psycopg
+
+    name = f"easel_load_{secrets.token_hex(4)}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return admin_url.rsplit("/", 1)[0] + f"/{name}", name
+
+
+def drop_postgres_database(admin_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def seed(members: int, images: int) -> tuple[list[dict], list[int], int]:
+    """Members with signed-in sessions, a gallery of `images` rows (a few real files), the default model."""
+    import datetime as dt
+    import io
+    import random
+
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import transaction
+    from django.utils.crypto import get_random_string
+    from PIL import Image as PILImage
+
+    from gallery import services
+    from gallery.models import Image
+    from imagegen.model_sync import models_sync
+    from imagegen.models import ImageModel
+    from imagegen.services import openrouter_client
+
+    models_sync(client=openrouter_client(), enable_all=True)
+    model = ImageModel.objects.get(is_default=True)
+    users = [
+        get_user_model().objects.create_user(username=f"member{n}", password=secrets.token_urlsafe(16))
+        for n in range(members)
+    ]
+    sessions = []
+    for user in users:
+        store = SessionStore()
+        store["_auth_user_id"] = str(user.pk)
+        store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+        store["_auth_user_hash"] = user.get_session_auth_hash()
+        store.create()
+        sessions.append({"session": store.session_key, "csrf": get_random_string(32)})
+    rng = random.Random(7)
+    stored = []
+    for n in range(12):
+        buffer = io.BytesIO()
+        PILImage.effect_noise((512, 512), 40 + n).convert("RGB").save(buffer, "PNG")
+        stored.append(services.image_files_store(data=buffer.getvalue(), image_format="PNG"))
+    words = [
+        "fox",
+        "lighthouse",
+        "harbour",
+        "castle",
+        "forest",
+        "neon",
+        "winter",
+        "portrait",
+        "city",
+        "garden",
+    ]
+    start_date = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    rows = [
+        Image(
+            owner=users[n % members],
+            **services.image_file_fields(stored=stored[n % len(stored)]),
+            mime_type="image/png",
+            format="PNG",
+            width=512,
+            height=512,
+            aspect_ratio="1:1",
+            image_size="1K",
+            prompt=" ".join(rng.choice(words) for _ in range(8)),
+            model_slug=model.openrouter_id,
+            model_name=model.name,
+            cost_usd="0.038700",
+            created_at=start_date + dt.timedelta(minutes=n),
+        )
+        for n in range(images)
+    ]
+    with transaction.atomic():
+        Image.objects.bulk_create(rows, batch_size=2000)
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    return sessions, list(Image.objects.values_list("pk", flat=True)[:2000]), model.pk
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--users", type=int, default=30)
+    parser.add_argument("--minutes", type=float, default=5)
+    parser.add_argument("--latency", default="2-20")
+    parser.add_argument("--images", type=int, default=5000)
+    args = parser.parse_args()
+
+    data_dir = Path(tempfile.mkdtemp(prefix="easel-bench-load-"))
+    admin_url = os.environ.get("DATABASE_URL", "")
+    database_url, pg_name = (
+        postgres_database(admin_url) if admin_url else (f"sqlite:///{data_dir / 'easel.sqlite3'}", "")
+    )
+    vendor = "PostgreSQL" if admin_url else "SQLite"
+    standin_port, web_port = free_port(), free_port()
+    env = {
+        **{
+            k: v for k, v in os.environ.items() if not k.startswith(("EASEL_", "OPENROUTER_", "DATABASE_URL"))
+        },
+        "EASEL_DATA_DIR": str(data_dir),
+        "DATABASE_URL": database_url,
+        "OPENROUTER_API_KEY": "sk-or-v1-load",
+        "OPENROUTER_BASE_URL": f"http://127.0.0.1:{standin_port}/api/v1",
+        "EASEL_ACCESS_LOG": "false",
+        "PYTHONUNBUFFERED": "1",
+    }
+    os.environ.update(env)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    logs = data_dir / "logs"
+    logs.mkdir()
+    processes = [
+        start(
+            [
+                sys.executable,
+                "-m",
+                "imagegen.standin",
+                "--port",
+                str(standin_port),
+                "--latency",
+                args.latency,
+            ],
+            env,
+            logs / "standin.log",
+        )
+    ]
+    try:
+        wait_http(f"http://127.0.0.1:{standin_port}/api/v1/models")
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        sessions, image_ids, model_id = seed(args.users, args.images)
+        sessions_file = data_dir / "sessions.json"
+        sessions_file.write_text(json.dumps(sessions))
+        processes.append(
+            start(
+                [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+                {**env, "PORT": str(web_port)},
+                logs / "web.log",
+            )
+        )
+        processes.append(start([sys.executable, "manage.py", "run_worker"], env, logs / "worker.log"))
+        wait_http(f"http://127.0.0.1:{web_port}/healthz")
+        time.sleep(3)
+
+        started = time.monotonic()
+        locust = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "locust",
+                "-f",
+                "bench/load/locustfile.py",
+                "--headless",
+                "-u",
+                str(args.users),
+                "-r",
+                "5",
+                "-t",
+                f"{int(args.minutes * 60)}s",
+                "--host",
+                f"http://127.0.0.1:{web_port}",
+                "--csv",
+                str(data_dir / "locust"),
+                "--only-summary",
+            ],
+            cwd=BASE_DIR,
+            capture_output=True,
+            text=True,
+            env={
+                **env,
+                "EASEL_LOAD_SESSIONS": str(sessions_file),
+                "EASEL_LOAD_IMAGE_IDS": json.dumps(image_ids),
+                "EASEL_LOAD_MODEL_ID": str(model_id),
+            },
+        )
+        ran = time.monotonic() - started
+        (logs / "locust.log").write_text(locust.stdout + locust.stderr)
+
+        from imagegen.models import Generation
+
+        deadline = time.monotonic() + 60  # the longest upstream latency, and then some
+        while (
+            Generation.objects.exclude(status__in=Generation.FINAL_STATUSES).exists()
+            and time.monotonic() < deadline
+        ):
+            time.sleep(1)
+        generations = {
+            status: Generation.objects.filter(status=status).count() for status in Generation.Status.values
+        }
+        unfinished = generations["queued"] + generations["running"]
+        failures = dict(
+            Generation.objects.filter(status="failed")
+            .values_list("error_kind")
+            .order_by()
+            .annotate(n=__import__("django.db.models", fromlist=["Count"]).Count("id"))
+        )
+    finally:
+        for process in reversed(processes):
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=120)
+        if pg_name:
+            from django.db import connections
+
+            connections.close_all()
+            drop_postgres_database(admin_url, pg_name)
+
+    locked = sum(log.read_text().count("database is locked") for log in logs.glob("*.log"))
+    rows = []
+    server_errors = 0
+    with open(data_dir / "locust_stats.csv") as handle:
+        for record in csv.DictReader(handle):
+            if record["Name"] == "Aggregated":
+                total, total_failures = int(record["Request Count"]), int(record["Failure Count"])
+                continue
+            rows.append(
+                (
+                    record["Name"],
+                    int(record["Request Count"]),
+                    int(record["Failure Count"]),
+                    record["50%"],
+                    record["95%"],
+                    record["99%"],
+                )
+            )
+            server_errors += int(record["Failure Count"])
+    pages = [row for row in rows if row[0] != "submit generation"]
+    worst_page_p95 = max(float(row[4]) for row in pages)
+    table = [
+        "| request | count | 5xx / errors | p50 ms | p95 ms | p99 ms |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    table += [
+        f"| {name} | {count} | {failed} | {p50} | {p95} | {p99} |"
+        for name, count, failed, p50, p95, p99 in sorted(rows)
+    ]
+    summary = [
+        "",
+        f"- {args.users} members for {ran / 60:.1f} min, stand-in latency {args.latency} s, {args.images} images in the gallery",
+        f"- requests: {total}, 5xx or connection errors: {total_failures}",
+        f"- generations: {generations['succeeded']} done, {generations['failed']} failed with a message "
+        f"{failures or ''}, {unfinished} unfinished",
+        f'- "database is locked" in any log: {locked}',
+        f"- worst page p95: {worst_page_p95:.0f} ms (target < 200 ms)",
+    ]
+    text = "\n".join(table + summary)
+    print(text)
+    write_section(
+        f"Load ({vendor})",
+        f"`uv run python bench/bench_load.py` on {vendor}: gunicorn 2 × 8 threads, "
+        "one worker process, locust on the same 2-core machine.\n\n" + text,
+    )
+
+
+if __name__ == "__main__":
+    main()

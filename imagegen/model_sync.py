@@ -45,9 +45,11 @@ def models_sync(
     """Create or update models from `/models?output_modalities=image`.
 
     New models arrive disabled unless named in `enable` (or `enable_all`); models no longer listed are
-    flagged missing. The list is fetched before anything is written, so a failed sync (bad key,
-    network) raises an OpenRouterError and changes nothing.
+    flagged missing. The key and the list are checked before anything is written, so a failed sync
+    (bad key, network) raises an OpenRouterError and changes nothing.
     """
+    # The model list is public; asking for the key's details first is what tells a bad key apart.
+    client.key_info()
     infos = [info for info in client.list_image_models() if "image" in info.output_modalities]
     to_enable = set(enable)
     unknown = to_enable - {info.id for info in infos}

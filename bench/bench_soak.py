@@ -41,8 +41,22 @@ def sample(pid: int, database_file: str | None) -> dict:
     if database_file:
         connections = sum(1 for target in targets if target == database_file)
     else:
-        connections = sum(1 for target in targets if target.startswith("socket:"))
+        to_postgres = _socket_inodes_to_port(pid, 5432)
+        connections = sum(
+            1 for target in targets if target.startswith("socket:[") and target[8:-1] in to_postgres
+        )
     return {"rss_mb": rss_kb / 1024, "fds": len(fds), "connections": connections, "threads": threads}
+
+
+def _socket_inodes_to_port(pid: int, port: int) -> set[str]:
+    """Inodes of the process's TCP sockets whose remote end is `port` (from /proc/<pid>/net/tcp*)."""
+    inodes = set()
+    for table in ("tcp", "tcp6"):
+        for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[2].rsplit(":", 1)[1], 16) == port:
+                inodes.add(fields[9])
+    return inodes
 
 
 def main() -> None:
@@ -166,14 +180,20 @@ def main() -> None:
             f"{growth:+.1f}% (target < 10%)",
         ),
         (
-            "open file descriptors (min–max after warm-up)",
-            f"{min(s['fds'] for s in after_warm_up)}–{max(s['fds'] for s in after_warm_up)}",
-            "flat",
+            "open file descriptors, after warm-up → end (median)",
+            f"{median(first, 'fds'):.0f} → {median(last, 'fds'):.0f}",
+            f"range {min(s['fds'] for s in after_warm_up)}–{max(s['fds'] for s in after_warm_up)} "
+            "with the work in flight",
         ),
         (
-            "database connections (min–max after warm-up)",
-            f"{min(s['connections'] for s in after_warm_up)}–{max(s['connections'] for s in after_warm_up)}",
-            "open handles on the database file" if database_file else "sockets",
+            "database connections, after warm-up → end (median)",
+            f"{median(first, 'connections'):.0f} → {median(last, 'connections'):.0f}",
+            f"range {min(s['connections'] for s in after_warm_up)}–{max(s['connections'] for s in after_warm_up)}; "
+            + (
+                "handles on the database file (SQLite keeps a closed connection's handle while others are open)"
+                if database_file
+                else "TCP connections to PostgreSQL"
+            ),
         ),
         (
             "threads (min–max after warm-up)",

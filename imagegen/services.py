@@ -239,8 +239,12 @@ _clients: dict[tuple, openrouter.OpenRouterClient] = {}
 _clients_lock = threading.Lock()
 
 
-def openrouter_client() -> openrouter.OpenRouterClient:
-    """One pooled client per configuration, shared by the worker's threads (httpx.Client is thread-safe)."""
+def openrouter_client(**overrides) -> openrouter.OpenRouterClient:
+    """One pooled client per configuration, shared by the worker's threads (httpx.Client is thread-safe).
+
+    `overrides` change options for a caller with other needs (the dashboard's quick key check). The
+    client is shared: don't close it.
+    """
     if not settings.OPENROUTER_API_KEY:
         raise openrouter.BadKey(
             "No OpenRouter API key is configured. Ask an admin to set OPENROUTER_API_KEY."
@@ -257,7 +261,7 @@ def openrouter_client() -> openrouter.OpenRouterClient:
         "retry_after_cap": settings.OPENROUTER_RETRY_AFTER_CAP,
         "max_image_bytes": settings.MAX_IMAGE_BYTES,
         "max_pixels": settings.MAX_IMAGE_PIXELS,
-    }
+    } | overrides
     key = tuple(sorted(options.items()))
     with _clients_lock:
         client = _clients.get(key)

@@ -369,18 +369,16 @@ def openrouter_key_usage() -> KeyUsage:
     """The key's spend and limit from OpenRouter (GET /key): one quick try; a failure is a plain message."""
     if not settings.OPENROUTER_API_KEY:
         return KeyUsage(configured=False)
+    from imagegen.services import openrouter_client  # imagegen imports team: import late
+
     try:
-        with openrouter.OpenRouterClient(
-            api_key=settings.OPENROUTER_API_KEY,
-            base_url=settings.OPENROUTER_BASE_URL,
-            app_url=settings.OPENROUTER_APP_URL,
-            app_title=settings.OPENROUTER_APP_TITLE,
+        client = openrouter_client(
             connect_timeout=KEY_INFO_TIMEOUT_SECONDS,
             idle_timeout=KEY_INFO_TIMEOUT_SECONDS,
             total_timeout=KEY_INFO_TIMEOUT_SECONDS,
             max_attempts=1,
-        ) as client:
-            return KeyUsage(configured=True, info=client.key_info())
+        )
+        return KeyUsage(configured=True, info=client.key_info())
     except openrouter.OpenRouterError as error:
         message = openrouter.redact_secrets(error.message, settings.OPENROUTER_API_KEY)
         return KeyUsage(configured=True, problem=f"OpenRouter's key usage could not be read: {message}")

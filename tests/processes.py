@@ -126,3 +126,16 @@ def signed_in(member) -> dict:
         },
         "headers": {"X-CSRFToken": csrf, "HX-Request": "true"},
     }
+
+
+def post_generate(server: WebServer, auth: dict, model, prompt: str, key: str) -> httpx.Response:
+    data = {
+        "prompt": prompt,
+        "model": str(model.pk),
+        "aspect_ratio": "1:1",
+        "image_size": "1K",
+        "count": "1",
+        "submission_key": key,
+    }
+    with httpx.Client(base_url=server.url, timeout=60, **auth) as client:
+        return client.post("/", data=data)

@@ -16,7 +16,7 @@ from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from imagegen.models import Generation
-from tests.processes import WebServer, easel_env, signed_in, start_manage, stop, wait_for
+from tests.processes import WebServer, easel_env, post_generate, signed_in, start_manage, stop, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,17 +37,8 @@ def gunicorn_workers(master_pid: int) -> list[int]:
 
 
 def submit(server: WebServer, auth: dict, model, prompt: str, key: str) -> int | str:
-    data = {
-        "prompt": prompt,
-        "model": str(model.pk),
-        "aspect_ratio": "1:1",
-        "image_size": "1K",
-        "count": "1",
-        "submission_key": key,
-    }
     try:
-        with httpx.Client(base_url=server.url, timeout=30, **auth) as client:
-            return client.post("/", data=data).status_code
+        return post_generate(server, auth, model, prompt, key).status_code
     except httpx.TransportError:
         return "dropped"
 

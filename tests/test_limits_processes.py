@@ -7,12 +7,11 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
-import httpx
 import pytest
 
 from imagegen.models import Generation
 from team.models import MemberBudget
-from tests.processes import WebServer, easel_env, signed_in, start_manage, stop, wait_for
+from tests.processes import WebServer, easel_env, post_generate, signed_in, start_manage, stop, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,19 +33,6 @@ def web_servers(tmp_path):
     yield start
     for server in started:
         stop(server.process)
-
-
-def post_generate(server: WebServer, auth: dict, model, prompt: str, key: str) -> httpx.Response:
-    data = {
-        "prompt": prompt,
-        "model": str(model.pk),
-        "aspect_ratio": "1:1",
-        "image_size": "1K",
-        "count": "1",
-        "submission_key": key,
-    }
-    with httpx.Client(base_url=server.url, timeout=60, **auth) as client:
-        return client.post("/", data=data)
 
 
 def test_the_per_minute_limit_is_shared_by_two_web_servers(member, image_models, web_servers, tag):

@@ -1,6 +1,7 @@
 """A generation end to end against the stand-in over real HTTP: stored, measured, failed plainly."""
 
 import hashlib
+import itertools
 from decimal import Decimal
 from pathlib import Path
 
@@ -262,7 +263,7 @@ def test_a_429_storm_honours_retry_after_then_gives_up_cleanly(member, image_mod
 
     requests = standin.requests_for(tag)
     assert len(requests) == 3
-    gaps = [b["received_at"] - a["received_at"] for a, b in zip(requests, requests[1:], strict=False)]
+    gaps = [b["received_at"] - a["received_at"] for a, b in itertools.pairwise(requests)]
     assert all(gap >= 1.0 for gap in gaps), gaps  # the stand-in says Retry-After: 1
     assert generation.status == Generation.Status.FAILED
     assert generation.error_kind == "rate_limited"

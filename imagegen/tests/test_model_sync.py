@@ -53,8 +53,13 @@ def test_enabling_an_unknown_model_changes_nothing(openrouter_standin):
 
 
 def test_a_model_no_longer_listed_is_flagged_missing_and_cannot_be_chosen(openrouter_standin, image_models):
-    gone = ImageModel.objects.create(openrouter_id="acme/retired-image", name="Retired", enabled=True,
-                                     output_modalities=["image"], is_default=False)
+    gone = ImageModel.objects.create(
+        openrouter_id="acme/retired-image",
+        name="Retired",
+        enabled=True,
+        output_modalities=["image"],
+        is_default=False,
+    )
     report = models_sync(client=openrouter_client())
 
     gone.refresh_from_db()
@@ -86,7 +91,9 @@ def test_a_failed_sync_says_so_and_changes_nothing(openrouter_standin, image_mod
     before = list(ImageModel.objects.order_by("pk").values())
     settings.OPENROUTER_BASE_URL = "http://127.0.0.1:9/api/v1"  # nothing listens there
 
-    with pytest.raises(CommandError, match="Sync failed, nothing was changed: Could not connect to OpenRouter"):
+    with pytest.raises(
+        CommandError, match="Sync failed, nothing was changed: Could not connect to OpenRouter"
+    ):
         call_command("sync_models")
     assert list(ImageModel.objects.order_by("pk").values()) == before
 
@@ -124,7 +131,8 @@ def test_exactly_one_enabled_default(image_models):
     ImageModel.objects.filter(pk=flux.pk).update(enabled=False)
     models_ensure_default()
     default = ImageModel.objects.get(is_default=True)
-    assert default.enabled and default != flux
+    assert default.enabled
+    assert default != flux
     flux.refresh_from_db()
     with pytest.raises(ValueError, match="must be enabled"):
         model_make_default(model=flux)
@@ -134,9 +142,17 @@ def test_exactly_one_enabled_default(image_models):
 def test_the_admin_refuses_a_disabled_default_and_unknown_ratios(image_models, admin_client):
     gemini = image_models[GEMINI]
     url = reverse("admin:imagegen_imagemodel_change", args=[gemini.pk])
-    data = {"openrouter_id": gemini.openrouter_id, "name": gemini.name, "enabled": "", "is_default": "on",
-            "sort_order": "1", "aspect_ratios": '["1:1", "7:3"]', "image_sizes": '["1K"]',
-            "input_modalities": '["text"]', "output_modalities": '["image"]'}
+    data = {
+        "openrouter_id": gemini.openrouter_id,
+        "name": gemini.name,
+        "enabled": "",
+        "is_default": "on",
+        "sort_order": "1",
+        "aspect_ratios": '["1:1", "7:3"]',
+        "image_sizes": '["1K"]',
+        "input_modalities": '["text"]',
+        "output_modalities": '["image"]',
+    }
     html = admin_client.post(url, data).content.decode()
     assert "The default model must be enabled." in html
     assert "Unknown aspect ratios" in html

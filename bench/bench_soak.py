@@ -21,7 +21,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from bench.bench_load import drop_postgres_database, free_port, postgres_database, start, wait_http  # noqa: E402
+from bench.harness import drop_postgres_database, free_port, postgres_database, start, wait_http  # noqa: E402
 from bench.report import write_section  # noqa: E402
 
 WARM_UP = 100

@@ -148,3 +148,12 @@ def test_dockerfile_commands_build_and_serve_outside_docker(tmp_path):
         server.terminate()
         server.wait(timeout=30)
     assert (data_dir / "easel.sqlite3").exists(), "the entrypoint applied migrations"
+
+
+def test_the_build_context_leaves_out_local_state_and_secrets():
+    ignored = {
+        line.strip()
+        for line in (BASE_DIR / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert {".venv", "data", "staticfiles", ".git", ".env"} <= ignored

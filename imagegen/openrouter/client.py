@@ -17,7 +17,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, Self
 
@@ -355,7 +355,7 @@ class OpenRouterClient:
                 raise self._status_failure(response, model=request.model)
             if response.headers.get("content-type", "").startswith("application/json"):
                 # Something on the way ignored `stream: true`; the same result, in one piece.
-                return self._require_images(self._read_completion(response, attempt, emit))
+                return self._require_images(self._read_completion(response, attempt, deadline, emit))
             return self._read_generation(response, attempt, deadline, emit)
         finally:
             response.close()
@@ -409,33 +409,15 @@ class OpenRouterClient:
             return _Retry(error, retry_after)
         return error
 
-    def _read_generation(
-        self,
-        response: httpx.Response,
-        attempt: int,
-        deadline: float,
-        emit: Callable[[Event], None],
-    ) -> GenerationResult:
-        header_id = response.headers.get("x-generation-id")
-        decoder = self.api.stream_decoder(
-            generation_id=header_id, max_image_bytes=self._max_image_bytes, max_pixels=self._max_pixels
-        )
-        started = bool(header_id)
-        if header_id:
-            emit(Started(generation_id=header_id, attempt=attempt))
-        received = 0
+    def _body_chunks(self, response: httpx.Response, deadline: float) -> Iterator[bytes]:
+        """The body as it arrives, streamed or not, within the deadline.
+
+        Anything failing here happens after OpenRouter accepted the request, so it may have run and
+        been charged: the errors say so, and are never retried.
+        """
         try:
             for chunk in response.iter_bytes():
-                events = decoder.feed(chunk)
-                if not started and decoder.saw_data:
-                    started = True
-                    emit(Started(generation_id=decoder.generation_id, attempt=attempt))
-                received += len(chunk)
-                emit(BytesReceived(total_bytes=received))
-                for event in events:
-                    emit(event)
-                if decoder.finished:
-                    break
+                yield chunk
                 if self._clock() >= deadline:
                     raise UpstreamTimeout(
                         f"Generating took longer than Easel's limit of {self._total_timeout:g} s, so Easel "
@@ -459,6 +441,33 @@ class OpenRouterClient:
                 "The model may already have run and been charged; try again.",
                 charged_possibly=True,
             ) from exc
+
+    def _read_generation(
+        self,
+        response: httpx.Response,
+        attempt: int,
+        deadline: float,
+        emit: Callable[[Event], None],
+    ) -> GenerationResult:
+        header_id = response.headers.get("x-generation-id")
+        decoder = self.api.stream_decoder(
+            generation_id=header_id, max_image_bytes=self._max_image_bytes, max_pixels=self._max_pixels
+        )
+        started = bool(header_id)
+        if header_id:
+            emit(Started(generation_id=header_id, attempt=attempt))
+        received = 0
+        for chunk in self._body_chunks(response, deadline):
+            events = decoder.feed(chunk)
+            if not started and decoder.saw_data:
+                started = True
+                emit(Started(generation_id=decoder.generation_id, attempt=attempt))
+            received += len(chunk)
+            emit(BytesReceived(total_bytes=received))
+            for event in events:
+                emit(event)
+            if decoder.finished:
+                break
         try:
             result = decoder.close()
         except (RateLimited, ProviderError) as error:
@@ -468,28 +477,15 @@ class OpenRouterClient:
         return self._require_images(result)
 
     def _read_completion(
-        self, response: httpx.Response, attempt: int, emit: Callable[[Event], None]
+        self, response: httpx.Response, attempt: int, deadline: float, emit: Callable[[Event], None]
     ) -> GenerationResult:
         limit = imagecheck.base64_length_limit(self._max_image_bytes) * 2
         body = bytearray()
-        try:
-            for chunk in response.iter_bytes():
-                body += chunk
-                emit(BytesReceived(total_bytes=len(body)))
-                if len(body) > limit:
-                    raise TooLarge(
-                        "OpenRouter's answer was larger than Easel accepts.", charged_possibly=True
-                    )
-        except httpx.TimeoutException as exc:
-            raise UpstreamTimeout(
-                f"OpenRouter sent nothing for {self._idle_timeout:g} s; the model may still have run.",
-                charged_possibly=True,
-            ) from exc
-        except httpx.TransportError as exc:
-            raise TruncatedStream(
-                "The connection to OpenRouter broke before the answer was complete, so nothing was kept.",
-                charged_possibly=True,
-            ) from exc
+        for chunk in self._body_chunks(response, deadline):
+            body += chunk
+            emit(BytesReceived(total_bytes=len(body)))
+            if len(body) > limit:
+                raise TooLarge("OpenRouter's answer was larger than Easel accepts.", charged_possibly=True)
         try:
             payload = json.loads(body)
         except ValueError:

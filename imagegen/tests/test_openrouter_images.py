@@ -33,12 +33,14 @@ from imagegen.openrouter import (
     Started,
     StreamProtocolError,
     TruncatedStream,
+    UpstreamTimeout,
     UsageReceived,
     build_images_payload,
     parse_images_response,
     wire_api,
 )
 from imagegen.tests.test_openrouter_client import Script, error_response, make_client, sse_events, streamed
+from imagegen.tests.test_openrouter_stream import decode as decode_stream
 
 REQUEST = ImageRequest(model="openai/gpt-image-1", prompt="a cat", output_modalities=("image",))
 USAGE = {
@@ -97,12 +99,7 @@ def stream_of(*events) -> bytes:
 
 
 def decode(data: bytes, chunk_size: int | None = None, **options):
-    decoder = ImageStreamDecoder(**options)
-    events = []
-    step = chunk_size or max(len(data), 1)
-    for start in range(0, len(data), step):
-        events += decoder.feed(data[start : start + step])
-    return events, decoder.close()
+    return decode_stream(data, chunk_size, decoder_class=ImageStreamDecoder, **options)
 
 
 # The request
@@ -478,3 +475,22 @@ def test_a_refused_image_is_image_rejected(sleeps):
     client = images_client(Script(httpx.Response(200, json=body)), sleeps)
     with client, pytest.raises(ImageRejected, match="it is an SVG"):
         client.generate(REQUEST)
+
+
+def test_total_deadline_also_bounds_a_buffered_answer(sleeps):
+    now = [0.0]
+    document = json.dumps(answer(item())).encode()
+
+    class Trickle(httpx.SyncByteStream):
+        def __iter__(self):
+            for byte in range(len(document)):
+                now[0] += 1.0
+                yield document[byte : byte + 1]
+
+    response = httpx.Response(200, headers={"content-type": "application/json"}, stream=Trickle())
+    client = images_client(Script(response), sleeps, total_timeout=5, clock=lambda: now[0])
+    with client, pytest.raises(UpstreamTimeout) as caught:
+        client.generate(REQUEST)
+    assert now[0] == 5.0
+    assert "limit of 5 s" in caught.value.message
+    assert caught.value.charged_possibly

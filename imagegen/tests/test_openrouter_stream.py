@@ -82,8 +82,8 @@ def image_chunk(*urls: str):
     return chunk({"role": "assistant", "content": "", "images": images})
 
 
-def decode(data: bytes, chunk_size: int | None = None, **options):
-    decoder = StreamDecoder(**options)
+def decode(data: bytes, chunk_size: int | None = None, *, decoder_class=StreamDecoder, **options):
+    decoder = decoder_class(**options)
     events = []
     step = chunk_size or max(len(data), 1)
     for start in range(0, len(data), step):

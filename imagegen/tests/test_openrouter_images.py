@@ -8,7 +8,6 @@ import base64
 import io
 import itertools
 import json
-import tracemalloc
 from decimal import Decimal
 
 import httpx
@@ -41,6 +40,7 @@ from imagegen.openrouter import (
 )
 from imagegen.tests.test_openrouter_client import Script, error_response, make_client, sse_events, streamed
 from imagegen.tests.test_openrouter_stream import decode as decode_stream
+from imagegen.tests.test_openrouter_stream import decode_measuring_memory, incompressible_png
 
 REQUEST = ImageRequest(model="openai/gpt-image-1", prompt="a cat", output_modalities=("image",))
 USAGE = {
@@ -365,24 +365,13 @@ def test_over_long_completed_line_is_dropped_and_reported_but_a_preview_is_not()
 
 def test_a_huge_line_is_parsed_in_linear_memory():
     """One more copy than chat (the base64 gets its data: label), still under 3x the base64 size."""
-    noise = Image.frombytes("L", (1400, 1400), bytes(i * 7919 % 251 for i in range(1400 * 1400)))
-    png = io.BytesIO()
-    noise.save(png, "PNG", compress_level=0)
-    encoded_length = len(b64(png.getvalue()))
-    stream = stream_of(completed(png.getvalue()), "[DONE]")
-    pieces = [stream[i : i + 65536] for i in range(0, len(stream), 65536)]
-    del stream
+    png = incompressible_png()
+    stream = bytearray(stream_of(completed(png), "[DONE]"))
 
-    tracemalloc.start()
-    decoder = ImageStreamDecoder(verify_images=False)
-    for piece in pieces:
-        decoder.feed(piece)
-    result = decoder.close()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    result, peak = decode_measuring_memory(ImageStreamDecoder(verify_images=False), stream)
 
-    assert result.images[0].data == png.getvalue()
-    assert peak < 3 * encoded_length
+    assert result.images[0].data == png
+    assert peak < 3 * len(b64(png))
 
 
 def test_wrong_types_in_events_raise_only_client_errors():

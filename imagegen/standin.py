@@ -1122,6 +1122,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         route, query = self._route()
         if route == "/models":
+            # No key is needed (OpenRouter's docs call it without one), but a revoked key is refused.
+            if self.headers.get("Authorization") and self._authorized() is None:
+                return
             wanted = (query.get("output_modalities") or [None])[0]
             data = [model.to_api() for model in models_for(wanted)]
             self._send_json(200, {"data": data, "total_count": len(data), "links": {"next": None}})

@@ -97,6 +97,13 @@ def test_model_entries_have_openrouters_shape(standin):
     assert not any(m["name"].endswith("(stand-in)") for m in models)
 
 
+def test_models_need_no_key_but_refuse_a_revoked_one(standin):
+    assert httpx.get(f"{standin.base_url}/models").status_code == 200
+    assert httpx.get(f"{standin.base_url}/models", headers=AUTH).status_code == 200
+    refused = httpx.get(f"{standin.base_url}/models", headers={"Authorization": "Bearer sk-or-v1-invalid"})
+    assert refused.status_code == 401
+
+
 def test_key_needs_a_key_and_reports_spend(standin):
     assert httpx.get(f"{standin.base_url}/key").status_code == 401
     data = httpx.get(f"{standin.base_url}/key", headers=AUTH).json()["data"]

@@ -259,6 +259,8 @@ def openrouter_client(**overrides) -> openrouter.OpenRouterClient:
         "total_timeout": settings.OPENROUTER_TOTAL_TIMEOUT,
         "max_attempts": settings.OPENROUTER_MAX_ATTEMPTS,
         "retry_after_cap": settings.OPENROUTER_RETRY_AFTER_CAP,
+        # The wire format ("chat" or "images"); results, events and errors are the same either way.
+        "api": settings.OPENROUTER_API,
         "max_image_bytes": settings.MAX_IMAGE_BYTES,
         "max_pixels": settings.MAX_IMAGE_PIXELS,
     } | overrides

@@ -1,8 +1,9 @@
 """An offline stand-in for OpenRouter: a real HTTP server that speaks the same wire format.
 
-It serves `/api/v1/chat/completions` (streamed and not), `/models`, `/generation` and `/key`,
-renders a real PNG for the prompt at the documented size, and misbehaves on request: a marker
-such as `[fault:429]` or `[latency:5]` in the prompt picks a fault (see docs/standin.md).
+It serves `/api/v1/chat/completions` and the dedicated Image API `/api/v1/images` (both streamed
+and not), `/models`, `/generation` and `/key`, renders a real PNG for the prompt at the documented
+size, and misbehaves on request: a marker such as `[fault:429]` or `[latency:5]` in the prompt
+picks a fault (see docs/standin.md).
 
     python -m imagegen.standin --port 8765 --latency 2-20
 
@@ -27,7 +28,7 @@ import string
 import threading
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -572,7 +573,7 @@ class StandinServer:
         self.hang_limit = hang_limit
         self.stopping = threading.Event()
         self._lock = threading.Lock()
-        self._chat_requests: list[dict[str, Any]] = []
+        self._generation_requests: list[dict[str, Any]] = []
         self._seen_prompts: set[str] = set()
         self._generations: dict[str, _Generation] = {}
         self._spent = Decimal(0)
@@ -610,23 +611,28 @@ class StandinServer:
     # The request log, for tests.
 
     @property
-    def chat_requests(self) -> list[dict[str, Any]]:
-        """Every POST /chat/completions received: {"body", "headers"} (Authorization value hidden)."""
+    def generation_requests(self) -> list[dict[str, Any]]:
+        """Every POST /chat/completions and /images received: {"path", "body", "headers", "received_at"}
+        (the Authorization value hidden)."""
         with self._lock:
-            return list(self._chat_requests)
+            return list(self._generation_requests)
 
     @property
-    def chat_request_count(self) -> int:
+    def generation_request_count(self) -> int:
         with self._lock:
-            return len(self._chat_requests)
+            return len(self._generation_requests)
+
+    # The names from before /images was served; they count requests to both endpoints.
+    chat_requests = generation_requests
+    chat_request_count = generation_request_count
 
     def requests_for(self, marker: str) -> list[dict[str, Any]]:
-        """The logged chat requests whose prompt contains `marker` (handy with a unique tag per test)."""
-        return [entry for entry in self.chat_requests if marker in _prompt_of(entry.get("body"))]
+        """The logged generation requests whose prompt contains `marker` (handy with a unique tag per test)."""
+        return [entry for entry in self.generation_requests if marker in _prompt_of(entry.get("body"))]
 
     def clear_log(self) -> None:
         with self._lock:
-            self._chat_requests.clear()
+            self._generation_requests.clear()
 
     @property
     def spent(self) -> Decimal:
@@ -635,9 +641,10 @@ class StandinServer:
 
     # Internal state changes.
 
-    def _log_chat(self, body: Any, headers: dict[str, str]) -> None:
+    def _log_request(self, path: str, body: Any, headers: dict[str, str]) -> None:
+        entry = {"path": path, "body": body, "headers": headers, "received_at": time.monotonic()}
         with self._lock:
-            self._chat_requests.append({"body": body, "headers": headers, "received_at": time.monotonic()})
+            self._generation_requests.append(entry)
 
     def _first_time(self, prompt: str) -> bool:
         with self._lock:
@@ -669,7 +676,9 @@ class StandinServer:
 
 
 def _prompt_of(body: Any) -> str:
-    """The user prompt text of a chat request body ('' when there is none)."""
+    """The prompt of a chat or Image API request body ('' when there is none)."""
+    if isinstance(body, dict) and isinstance(body.get("prompt"), str):
+        return body["prompt"]
     try:
         content = body["messages"][-1]["content"]
     except (KeyError, IndexError, TypeError):
@@ -704,9 +713,10 @@ class _RequestError(Exception):
 
 
 @dataclass(kw_only=True)
-class _ChatRequest:
-    """A validated chat request."""
+class _GenerationRequest:
+    """A validated request to generate: from /chat/completions (`api="chat"`) or /images (`api="images"`)."""
 
+    api: str
     model: StandinModel
     prompt: str
     markers: Markers
@@ -718,18 +728,50 @@ class _ChatRequest:
     max_tokens: int | None
     referer: str | None
     user_agent: str | None
+    image_count: int = 1
+    output_format: str = "png"
 
 
-def _validate_chat(body: Any, headers: Any) -> _ChatRequest:
-    """Check a chat request the way OpenRouter does; raise _RequestError with its status and message."""
-    if not isinstance(body, dict):
-        raise _RequestError(400, "Invalid JSON body")
-    model_id = body.get("model")
+def _model_named(model_id: object) -> StandinModel:
     if not isinstance(model_id, str) or not model_id:
         raise _RequestError(400, "No model provided")
     model = MODELS_BY_ID.get(model_id)
     if model is None:
         raise _RequestError(404, f"No endpoints found for {model_id}.")
+    return model
+
+
+def _check_image_url(part: object) -> None:
+    """An input image as both APIs take it: {"type": "image_url", "image_url": {"url": ...}}."""
+    image_url = part.get("image_url") if isinstance(part, dict) else None
+    url = image_url.get("url") if isinstance(image_url, dict) else None
+    if not isinstance(url, str) or not url.startswith(("data:image/", "https://", "http://")):
+        raise _RequestError(400, "Invalid image_url")
+
+
+def _check_image_input(model: StandinModel, reference_images: int) -> None:
+    if reference_images and "image" not in model.input_modalities:
+        raise _RequestError(404, "No endpoints found that support image input")
+
+
+def _picture_settings(
+    model: StandinModel, aspect_ratio: Any, image_size: Any, size_name: str
+) -> tuple[str | None, str | None]:
+    """(aspect ratio, image size) to render; a size the model does not honour is ignored, as real models do."""
+    if aspect_ratio is not None and aspect_ratio not in ASPECT_RATIOS:
+        raise _RequestError(
+            400, f"Unsupported aspect_ratio {aspect_ratio!r}. Supported values: {', '.join(ASPECT_RATIOS)}"
+        )
+    if image_size is not None and image_size not in IMAGE_SIZE_SCALE:
+        raise _RequestError(400, f"Unsupported {size_name} {image_size!r}. Supported values: 1K, 2K, 4K")
+    return aspect_ratio, image_size if image_size in model.image_sizes else None
+
+
+def _validate_chat(body: Any, headers: Any) -> _GenerationRequest:
+    """Check a chat request the way OpenRouter does; raise _RequestError with its status and message."""
+    if not isinstance(body, dict):
+        raise _RequestError(400, "Invalid JSON body")
+    model = _model_named(body.get("model"))
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages or not isinstance(messages[-1], dict):
         raise _RequestError(400, "Input required: specify 'messages'")
@@ -740,18 +782,11 @@ def _validate_chat(body: Any, headers: Any) -> _ChatRequest:
             if not isinstance(part, dict) or part.get("type") not in ("text", "image_url"):
                 raise _RequestError(400, "Invalid content part")
             if part["type"] == "image_url":
-                url = (
-                    (part.get("image_url") or {}).get("url")
-                    if isinstance(part.get("image_url"), dict)
-                    else None
-                )
-                if not isinstance(url, str) or not url.startswith(("data:image/", "https://", "http://")):
-                    raise _RequestError(400, "Invalid image_url")
+                _check_image_url(part)
                 reference_images += 1
     elif not isinstance(content, str):
         raise _RequestError(400, "Input required: specify 'messages'")
-    if reference_images and "image" not in model.input_modalities:
-        raise _RequestError(404, "No endpoints found that support image input")
+    _check_image_input(model, reference_images)
 
     modalities = body.get("modalities")
     if modalities is None:
@@ -767,21 +802,15 @@ def _validate_chat(body: Any, headers: Any) -> _ChatRequest:
     config = body.get("image_config") or {}
     if not isinstance(config, dict):
         raise _RequestError(400, "image_config must be an object")
-    aspect_ratio = config.get("aspect_ratio")
-    if aspect_ratio is not None and aspect_ratio not in ASPECT_RATIOS:
-        raise _RequestError(
-            400, f"Unsupported aspect_ratio {aspect_ratio!r}. Supported values: {', '.join(ASPECT_RATIOS)}"
-        )
-    image_size = config.get("image_size")
-    if image_size is not None and image_size not in IMAGE_SIZE_SCALE:
-        raise _RequestError(400, f"Unsupported image_size {image_size!r}. Supported values: 1K, 2K, 4K")
-    if image_size not in model.image_sizes:
-        image_size = None  # ignored by this model, as real models do
+    aspect_ratio, image_size = _picture_settings(
+        model, config.get("aspect_ratio"), config.get("image_size"), "image_size"
+    )
     max_tokens = body.get("max_tokens")
     if max_tokens is not None and (not isinstance(max_tokens, int) or max_tokens < 1):
         raise _RequestError(400, "max_tokens must be a positive integer")
     prompt = _prompt_of(body)
-    return _ChatRequest(
+    return _GenerationRequest(
+        api="chat",
         model=model,
         prompt=prompt,
         markers=parse_markers(prompt),
@@ -793,6 +822,64 @@ def _validate_chat(body: Any, headers: Any) -> _ChatRequest:
         max_tokens=max_tokens,
         referer=headers.get("HTTP-Referer"),
         user_agent=headers.get("User-Agent"),
+    )
+
+
+# The Image API's `resolution` values; "512" is honoured by no stand-in model, so it renders 1K.
+_RESOLUTIONS = ("512", "1K", "2K", "4K")
+# `output_format` values the stand-in renders (the API also has "svg", for vectorization models only).
+_OUTPUT_FORMATS = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
+
+
+def _validate_images(body: Any, headers: Any) -> _GenerationRequest:
+    """Check an Image API request (POST /images) the way OpenRouter does."""
+    if not isinstance(body, dict):
+        raise _RequestError(400, "Invalid JSON body")
+    model = _model_named(body.get("model"))
+    if not model.outputs_image:
+        raise _RequestError(404, f"No endpoints found for {model.id}.")
+    prompt = body.get("prompt")
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise _RequestError(400, "Input required: specify 'prompt'")
+    count = body.get("n", 1)
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 10:
+        raise _RequestError(400, "n must be an integer from 1 to 10")
+    references = body.get("input_references") or []
+    if not isinstance(references, list) or len(references) > 16:
+        raise _RequestError(400, "input_references must be a list of at most 16 images")
+    for part in references:
+        if not isinstance(part, dict) or part.get("type") != "image_url":
+            raise _RequestError(400, "Invalid input_references")
+        _check_image_url(part)
+    _check_image_input(model, len(references))
+    resolution = body.get("resolution")
+    if resolution is not None and resolution not in _RESOLUTIONS:
+        raise _RequestError(
+            400, f"Unsupported resolution {resolution!r}. Supported values: {', '.join(_RESOLUTIONS)}"
+        )
+    aspect_ratio, image_size = _picture_settings(
+        model, body.get("aspect_ratio"), None if resolution == "512" else resolution, "resolution"
+    )
+    output_format = body.get("output_format", "png")
+    if output_format == "svg":
+        raise _RequestError(400, f"{model.id} cannot produce svg: it is not a vectorization model")
+    if output_format not in _OUTPUT_FORMATS:
+        raise _RequestError(400, f"Unsupported output_format {output_format!r}")
+    return _GenerationRequest(
+        api="images",
+        model=model,
+        prompt=prompt,
+        markers=parse_markers(prompt),
+        stream=body.get("stream") is True,
+        outputs_image=True,
+        aspect_ratio=aspect_ratio,
+        image_size=image_size,
+        reference_images=len(references),
+        max_tokens=None,
+        referer=headers.get("HTTP-Referer"),
+        user_agent=headers.get("User-Agent"),
+        image_count=count,
+        output_format=output_format,
     )
 
 
@@ -808,6 +895,8 @@ class _Reply:
     # Each image is its data URL as ASCII bytes, or an int: a run of that many "A"s (oversize).
     images: list[bytes | int] = field(default_factory=list)
     image_mime: str = "image/png"
+    # A small early version of the picture, as an Image API stream sends before the image.
+    preview: bytes | None = None
     error: dict[str, Any] | None = None
     error_first: bool = False
     finish_reason: str = "stop"
@@ -824,7 +913,7 @@ def _price(model: StandinModel, key: str) -> Decimal:
     return Decimal(model.pricing.get(key, "0"))
 
 
-def _plan_reply(request: _ChatRequest, fault: str | None, *, oversize_bytes: int) -> _Reply:
+def _plan_reply(request: _GenerationRequest, fault: str | None, *, oversize_bytes: int) -> _Reply:
     model = request.model
     reply = _Reply(
         generation_id=_generation_id(),
@@ -834,20 +923,25 @@ def _plan_reply(request: _ChatRequest, fault: str | None, *, oversize_bytes: int
     )
     subject = request.markers.prompt or "an empty prompt"
     width, height = image_dimensions(request.aspect_ratio, request.image_size)
-    if model.reasoning and request.outputs_image:
+    # The Image API answers with images only: no reasoning, no text.
+    speaks = request.api == "chat"
+    if speaks and model.reasoning and request.outputs_image:
         reply.reasoning = ["**Planning the image**\n\n", f"Composing {subject[:80]} at {width}x{height}.\n"]
-    if "text" in model.output_modalities and not request.outputs_image:
+    if speaks and "text" in model.output_modalities and not request.outputs_image:
         reply.content = ["This is the OpenRouter stand-in. ", f"You said: {subject[:200]}"]
-    elif model.outputs_text:
+    elif speaks and model.outputs_text:
         reply.content = ["Here is ", "your image."]
 
     if request.outputs_image and fault != "noimage":
         caption = f"{model.id} · {request.aspect_ratio or '1:1'} · {request.image_size or '1K'}"
-        png = render_png(subject, width, height, 0, caption)
-        reply.images.append(_data_url("image/png", png))
-        if fault == "two-images":
-            reply.images.append(_data_url("image/png", render_png(subject, width, height, 1, caption)))
-    elif fault == "noimage":
+        count = max(request.image_count, 2 if fault == "two-images" else 1)
+        mime = f"image/{request.output_format}"
+        for variant in range(count):
+            picture = _encoded(render_png(subject, width, height, variant, caption), request.output_format)
+            reply.images.append(_data_url(mime, picture))
+        if request.api == "images":
+            reply.preview = render_png(subject, max(1, width // 8), max(1, height // 8))
+    elif fault == "noimage" and speaks:
         reply.content = ["I can't draw that, but I can describe it: ", f"imagine {subject[:200]}."]
 
     faulty_images: dict[str, bytes | int] = {
@@ -860,6 +954,8 @@ def _plan_reply(request: _ChatRequest, fault: str | None, *, oversize_bytes: int
         "bomb": _data_url("image/png", bomb_png()),
         "https-url": b"https://images.example.com/generated/stand-in.png",
     }
+    if not speaks:
+        del faulty_images["https-url"]  # the Image API always answers with the bytes
     if fault in faulty_images and reply.images:
         reply.images = [faulty_images[fault]]
     if fault == "mismatch" and reply.images:
@@ -908,7 +1004,7 @@ def _plan_reply(request: _ChatRequest, fault: str | None, *, oversize_bytes: int
             "metadata": {"error_type": "provider_unavailable", "provider_name": model.provider},
         }
         reply.error_first = fault == "midstream-early"
-        if not reply.error_first and not reply.content:
+        if speaks and not reply.error_first and not reply.content:
             reply.content = ["Working on it"]
         reply.images = []
         reply.finish_reason = reply.native_finish_reason = "error"
@@ -917,6 +1013,16 @@ def _plan_reply(request: _ChatRequest, fault: str | None, *, oversize_bytes: int
 
 def _data_url(mime: str, data: bytes) -> bytes:
     return b"data:" + mime.encode() + b";base64," + base64.b64encode(data)
+
+
+def _encoded(png: bytes, output_format: str) -> bytes:
+    """The rendered PNG in the requested format (png, jpeg or webp)."""
+    if output_format == "png":
+        return png
+    out = io.BytesIO()
+    with Image.open(io.BytesIO(png)) as picture:
+        picture.convert("RGB").save(out, _OUTPUT_FORMATS[output_format])
+    return out.getvalue()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -1016,6 +1122,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         route, query = self._route()
         if route == "/models":
+            # No key is needed (OpenRouter's docs call it without one), but a revoked key is refused.
+            if self.headers.get("Authorization") and self._authorized() is None:
+                return
             wanted = (query.get("output_modalities") or [None])[0]
             data = [model.to_api() for model in models_for(wanted)]
             self._send_json(200, {"data": data, "total_count": len(data), "links": {"next": None}})
@@ -1065,7 +1174,8 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         route, _ = self._route()
-        if route != "/chat/completions":
+        validate = _GENERATION_ROUTES.get(route)
+        if validate is None:
             self._send_error(404, "Not Found")
             return
         try:
@@ -1076,11 +1186,11 @@ class _Handler(BaseHTTPRequestHandler):
             name: ("Bearer ***" if name.lower() == "authorization" else value)
             for name, value in self.headers.items()
         }
-        self.standin._log_chat(body, headers)
+        self.standin._log_request(route, body, headers)
         if self._authorized() is None:
             return
         try:
-            request = _validate_chat(body, self.headers)
+            request = validate(body, self.headers)
         except _RequestError as error:
             self._send_error(error.status, error.message, error.metadata)
             return
@@ -1098,8 +1208,10 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._complete(reply, request, fault, latency)
 
-    def _send_status_fault(self, fault: str, request: _ChatRequest) -> None:
+    def _send_status_fault(self, fault: str, request: _GenerationRequest) -> None:
         status, message, metadata, retry_after = _STATUS_FAULTS[fault]
+        if request.api == "images":
+            message = _IMAGES_STATUS_MESSAGES.get(fault, message)
         values = {
             "model": request.model.id,
             "provider": request.model.provider,
@@ -1126,10 +1238,7 @@ class _Handler(BaseHTTPRequestHandler):
         }
 
     def _event_lines(self, reply: _Reply) -> Iterator[list[bytes]]:
-        """The stream's events after the keep-alives, each as the byte pieces of one SSE event."""
-
-        def event(payload: dict[str, Any]) -> list[bytes]:
-            return [b"data: " + json.dumps(payload).encode() + b"\n\n"]
+        """The chat stream's events after the keep-alives, each as the byte pieces of one SSE event."""
 
         def choice(
             delta: dict[str, Any], finish: str | None = None, native: str | None = None
@@ -1137,35 +1246,52 @@ class _Handler(BaseHTTPRequestHandler):
             return {"index": 0, "delta": delta, "finish_reason": finish, "native_finish_reason": native}
 
         if reply.error is not None and reply.error_first:
-            yield event(self._chunk(reply, choice({"content": ""}, "error", "error"), error=reply.error))
+            yield _event(self._chunk(reply, choice({"content": ""}, "error", "error"), error=reply.error))
             return
         for text in reply.reasoning:
-            yield event(self._chunk(reply, choice({"role": "assistant", "content": "", "reasoning": text})))
+            yield _event(self._chunk(reply, choice({"role": "assistant", "content": "", "reasoning": text})))
         for text in reply.content:
-            yield event(self._chunk(reply, choice({"content": text, "role": "assistant"})))
+            yield _event(self._chunk(reply, choice({"content": text, "role": "assistant"})))
         if reply.error is not None:
-            yield event(self._chunk(reply, choice({"content": ""}, "error", "error"), error=reply.error))
+            yield _event(self._chunk(reply, choice({"content": ""}, "error", "error"), error=reply.error))
             return
         for index, image in enumerate(reply.images):
-            url_slot = "\x00url\x00"
-            payload = self._chunk(
-                reply,
-                choice(
-                    {
-                        "role": "assistant",
-                        "content": "",
-                        "images": [{"type": "image_url", "image_url": {"url": url_slot}, "index": index}],
-                    }
-                ),
-            )
-            before, after = json.dumps(payload).split(json.dumps(url_slot))
-            yield [b"data: " + before.encode() + b'"', *_image_pieces(image), b'"' + after.encode() + b"\n\n"]
+            delta = {
+                "role": "assistant",
+                "content": "",
+                "images": [{"type": "image_url", "image_url": {"url": _SLOT}, "index": index}],
+            }
+            yield _event(self._chunk(reply, choice(delta)), _image_pieces(image))
         done = choice({"content": "", "role": "assistant"}, reply.finish_reason, reply.native_finish_reason)
-        yield event(self._chunk(reply, done))
-        yield event(self._chunk(reply, done, system_fingerprint=None, service_tier=None, usage=reply.usage))
+        yield _event(self._chunk(reply, done))
+        yield _event(self._chunk(reply, done, system_fingerprint=None, service_tier=None, usage=reply.usage))
         yield [b"data: [DONE]\n\n"]
 
-    def _stream(self, reply: _Reply, request: _ChatRequest, fault: str | None, latency: float) -> None:
+    def _image_event_lines(self, reply: _Reply) -> Iterator[list[bytes]]:
+        """The Image API stream's events: a preview, each image completed (the last with usage), [DONE]."""
+        if reply.preview is not None and not reply.error_first:
+            b64 = base64.b64encode(reply.preview).decode()
+            yield _event(
+                {"type": "image_generation.partial_image", "partial_image_index": 0, "b64_json": b64}
+            )
+        if reply.error is not None:
+            error = {"code": "upstream_error", "message": reply.error["message"], "param": None}
+            yield _event({"type": "error", "error": error | {"type": "provider_error"}})
+        else:
+            for index, image in enumerate(reply.images):
+                media_type, pieces = _base64_of(image)
+                completed = {
+                    "type": "image_generation.completed",
+                    "b64_json": _SLOT,
+                    "media_type": media_type,
+                }
+                completed["created"] = reply.created
+                if index == len(reply.images) - 1:
+                    completed["usage"] = _images_usage(reply.usage)
+                yield _event(completed, pieces)
+        yield [b"data: [DONE]\n\n"]
+
+    def _stream(self, reply: _Reply, request: _GenerationRequest, fault: str | None, latency: float) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
@@ -1180,7 +1306,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self._wait(latency, keepalive=True)
-        events = self._event_lines(reply)
+        events = self._event_lines(reply) if request.api == "chat" else self._image_event_lines(reply)
         if fault == "slow":
             self._trickle(b"".join(piece for pieces in events for piece in pieces))
         else:
@@ -1205,14 +1331,21 @@ class _Handler(BaseHTTPRequestHandler):
             if self.standin.stopping.wait(pause):
                 raise _ClientGone
 
-    def _complete(self, reply: _Reply, request: _ChatRequest, fault: str | None, latency: float) -> None:
+    def _complete(
+        self, reply: _Reply, request: _GenerationRequest, fault: str | None, latency: float
+    ) -> None:
         started = time.monotonic()
         if fault == "hang":
             self._wait(self.standin.hang_limit, keepalive=False)
             self.close_connection = True
             return
         self._wait(latency, keepalive=False)
-        body = self._completion_body(reply)
+        if request.api == "images" and reply.error is not None:
+            # The Image API bills all-or-nothing: a failed generation is a 502 and costs nothing.
+            metadata = {"provider_name": reply.model.provider, "raw": reply.error["message"]}
+            self._send_json(502, _error_body(502, "Provider returned error", metadata))
+            return
+        body = self._completion_body(reply) if request.api == "chat" else self._images_body(reply)
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -1234,7 +1367,6 @@ class _Handler(BaseHTTPRequestHandler):
         self._finish(reply, request, started)
 
     def _completion_body(self, reply: _Reply) -> bytes:
-        url_slot = "\x00url{}\x00"
         message: dict[str, Any] = {
             "role": "assistant",
             "content": "".join(reply.content),
@@ -1243,7 +1375,7 @@ class _Handler(BaseHTTPRequestHandler):
         }
         if reply.images:
             message["images"] = [
-                {"type": "image_url", "image_url": {"url": url_slot.format(i)}, "index": i}
+                {"type": "image_url", "image_url": {"url": _slot(i)}, "index": i}
                 for i in range(len(reply.images))
             ]
         choice: dict[str, Any] = {
@@ -1264,14 +1396,22 @@ class _Handler(BaseHTTPRequestHandler):
             "choices": [choice],
             "usage": reply.usage,
         }
-        text = json.dumps(payload).encode()
-        for i, image in enumerate(reply.images):
-            text = text.replace(
-                json.dumps(url_slot.format(i)).encode(), b'"' + b"".join(_image_pieces(image)) + b'"'
-            )
-        return text
+        return _with_slots_filled(payload, [_image_pieces(image) for image in reply.images])
 
-    def _finish(self, reply: _Reply, request: _ChatRequest, started: float) -> None:
+    def _images_body(self, reply: _Reply) -> bytes:
+        images = [_base64_of(image) for image in reply.images]
+        payload = {
+            "created": reply.created,
+            "data": [
+                {"b64_json": _slot(i), "media_type": media_type} for i, (media_type, _) in enumerate(images)
+            ],
+            "usage": _images_usage(reply.usage),
+        }
+        return _with_slots_filled(payload, [pieces for _, pieces in images])
+
+    def _finish(self, reply: _Reply, request: _GenerationRequest, started: float) -> None:
+        if request.api == "images" and reply.error is not None:
+            return  # all-or-nothing billing: nothing to record or charge
         elapsed_ms = int((time.monotonic() - started) * 1000)
         image_tokens = reply.usage["completion_tokens_details"]["image_tokens"]
         record = {
@@ -1305,10 +1445,56 @@ class _Handler(BaseHTTPRequestHandler):
             "http_referer": request.referer,
             "user_agent": request.user_agent,
             "is_byok": False,
-            "api_type": "completions",
+            "api_type": "completions" if request.api == "chat" else "images",
             "usage": float(reply.cost),
         }
         self.standin._record_generation(record, reply.cost)
+
+
+_GENERATION_ROUTES: dict[str, Callable[[Any, Any], _GenerationRequest]] = {
+    "/chat/completions": _validate_chat,
+    "/images": _validate_images,
+}
+# The Image API has no max_tokens, so its 402 says what the spec's example says.
+_IMAGES_STATUS_MESSAGES = {"402": "Insufficient credits. Add more using https://openrouter.ai/credits"}
+
+# Stands for an image's string in a JSON document until the image's bytes are put in its place.
+_SLOT = "\x00image\x00"
+
+
+def _slot(index: int) -> str:
+    return f"\x00image{index}\x00"
+
+
+def _event(payload: dict[str, Any], image: list[bytes] | None = None) -> list[bytes]:
+    """One SSE data event as byte pieces; `image` fills the payload's `_SLOT` string, unquoted."""
+    if image is None:
+        return [b"data: " + json.dumps(payload).encode() + b"\n\n"]
+    before, after = json.dumps(payload).split(json.dumps(_SLOT))
+    return [b"data: " + before.encode() + b'"', *image, b'"' + after.encode() + b"\n\n"]
+
+
+def _with_slots_filled(payload: dict[str, Any], images: list[list[bytes]]) -> bytes:
+    """The payload as JSON with `_slot(i)` replaced by image i's bytes (a multi-megabyte string)."""
+    text = json.dumps(payload).encode()
+    for index, pieces in enumerate(images):
+        text = text.replace(json.dumps(_slot(index)).encode(), b'"' + b"".join(pieces) + b'"')
+    return text
+
+
+def _images_usage(usage: dict[str, Any]) -> dict[str, Any]:
+    """The Image API's usage: the token counts, image and reasoning tokens, and cost."""
+    details = usage["completion_tokens_details"]
+    return {
+        "prompt_tokens": usage["prompt_tokens"],
+        "completion_tokens": usage["completion_tokens"],
+        "total_tokens": usage["total_tokens"],
+        "cost": usage["cost"],
+        "completion_tokens_details": {
+            "image_tokens": details["image_tokens"],
+            "reasoning_tokens": details["reasoning_tokens"],
+        },
+    }
 
 
 def _image_pieces(image: bytes | int) -> list[bytes]:
@@ -1316,6 +1502,15 @@ def _image_pieces(image: bytes | int) -> list[bytes]:
     if isinstance(image, bytes):
         return [image]
     return [b"data:image/png;base64,", *_repeated(b"A", image)]
+
+
+def _base64_of(image: bytes | int) -> tuple[str, list[bytes]]:
+    """(media type, base64 pieces) of an image, for the Image API's `b64_json` and `media_type`."""
+    header, *payload = _image_pieces(image)
+    if not payload:
+        header, _, base64_text = header.partition(b",")
+        payload = [base64_text]
+    return header.removeprefix(b"data:").split(b";")[0].decode(), payload
 
 
 def _repeated(byte: bytes, count: int, block: int = 1 << 20) -> list[bytes]:

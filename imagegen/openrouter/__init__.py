@@ -2,14 +2,21 @@
 
 Usage: ``OpenRouterClient(api_key=..., base_url=...)`` (a context manager), then
 ``client.generate(ImageRequest(model=..., prompt=..., output_modalities=("image", "text")))``.
+``api="images"`` sends the same requests through OpenRouter's dedicated Image API instead of chat
+completions; events, results and errors are the same either way.
 """
 
-from imagegen.openrouter.client import (
-    DEFAULT_BASE_URL,
-    OpenRouterClient,
+from imagegen.openrouter.apis import (
+    API_NAMES,
+    ApiName,
+    ChatCompletionsApi,
+    ImagesApi,
+    WireApi,
     build_chat_payload,
-    parse_retry_after,
+    build_images_payload,
+    wire_api,
 )
+from imagegen.openrouter.client import DEFAULT_BASE_URL, OpenRouterClient, parse_retry_after
 from imagegen.openrouter.errors import (
     BadKey,
     BadRequest,
@@ -30,6 +37,8 @@ from imagegen.openrouter.errors import (
     UpstreamTimeout,
     redact_secrets,
 )
+from imagegen.openrouter.images import ImageStreamDecoder, parse_images_response
+from imagegen.openrouter.sse import SseDecoder
 from imagegen.openrouter.stream import StreamDecoder, parse_completion
 from imagegen.openrouter.types import (
     DEFAULT_MAX_IMAGE_BYTES,
@@ -56,13 +65,16 @@ from imagegen.openrouter.types import (
 )
 
 __all__ = [
+    "API_NAMES",
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_IMAGE_BYTES",
     "DEFAULT_MAX_PIXELS",
     "DEFAULT_MAX_TOKENS",
+    "ApiName",
     "BadKey",
     "BadRequest",
     "BytesReceived",
+    "ChatCompletionsApi",
     "ContentDelta",
     "Event",
     "Finished",
@@ -72,6 +84,8 @@ __all__ = [
     "ImageReceived",
     "ImageRejected",
     "ImageRequest",
+    "ImageStreamDecoder",
+    "ImagesApi",
     "KeyInfo",
     "ModelInfo",
     "ModelPricing",
@@ -89,6 +103,7 @@ __all__ = [
     "ReferenceImage",
     "RequestSending",
     "Retrying",
+    "SseDecoder",
     "Started",
     "StreamDecoder",
     "StreamProtocolError",
@@ -97,8 +112,12 @@ __all__ = [
     "UpstreamTimeout",
     "Usage",
     "UsageReceived",
+    "WireApi",
     "build_chat_payload",
+    "build_images_payload",
     "parse_completion",
+    "parse_images_response",
     "parse_retry_after",
     "redact_secrets",
+    "wire_api",
 ]

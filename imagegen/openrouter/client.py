@@ -1,5 +1,9 @@
 """The HTTP client for OpenRouter's image generation, with retries that never pay twice.
 
+It speaks either wire format (`api="chat"`, the default, or `api="images"`, see apis.py) and does
+everything they share here, so both behave the same: headers, timeouts, deadlines, retries, typed
+errors, key redaction, and the image check (in the readers both formats use).
+
 A retry happens only where no output can have been produced: the connection never opened, a
 retryable status arrived before any stream, or an error chunk came before any content. Anything
 that fails after the request may have run is reported (with `charged_possibly=True`), not retried,
@@ -8,19 +12,19 @@ because OpenRouter has no idempotency key and keeps billing requests whose clien
 
 from __future__ import annotations
 
-import base64
 import email.utils
 import json
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, Self
 
 import httpx
 
 from imagegen import imagecheck
+from imagegen.openrouter.apis import ApiName, WireApi, wire_api
 from imagegen.openrouter.errors import (
     GenerationNotFound,
     ImageRejected,
@@ -37,7 +41,6 @@ from imagegen.openrouter.errors import (
     UpstreamTimeout,
     error_for_status,
 )
-from imagegen.openrouter.stream import StreamDecoder, parse_completion
 from imagegen.openrouter.types import (
     DEFAULT_MAX_IMAGE_BYTES,
     DEFAULT_MAX_PIXELS,
@@ -68,39 +71,6 @@ _GENERATION_STATS_WAITS = (0.2, 0.3, 0.5, 1.0)
 
 def _discard(_event: Event) -> None:
     pass
-
-
-def _data_url(data: bytes, mime_type: str) -> str:
-    return f"data:{mime_type};base64,{base64.b64encode(data).decode('ascii')}"
-
-
-def build_chat_payload(request: ImageRequest, *, stream: bool = True) -> dict[str, Any]:
-    """The JSON body of POST /chat/completions for an image request, exactly as documented."""
-    content: str | list[dict[str, Any]]
-    if request.reference_images:
-        content = [{"type": "text", "text": request.prompt}]
-        content += [
-            {"type": "image_url", "image_url": {"url": _data_url(image.data, image.mime_type)}}
-            for image in request.reference_images
-        ]
-    else:
-        content = request.prompt
-    payload: dict[str, Any] = {
-        "model": request.model,
-        "messages": [{"role": "user", "content": content}],
-        # Asking an image-only model for text gets a 404 ("No endpoints found that support...").
-        "modalities": ["image", "text"] if "text" in request.output_modalities else ["image"],
-        "max_tokens": request.max_tokens,
-        "stream": stream,
-    }
-    image_config = {}
-    if request.aspect_ratio:
-        image_config["aspect_ratio"] = request.aspect_ratio
-    if request.image_size:
-        image_config["image_size"] = request.image_size
-    if image_config:
-        payload["image_config"] = image_config
-    return payload
 
 
 def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
@@ -249,12 +219,14 @@ class OpenRouterClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         jitter: Callable[[], float] = random.random,
+        api: ApiName | WireApi = "chat",
     ) -> None:
         if not api_key:
             raise ValueError("api_key is required")
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self._api_key = api_key
+        self.api = wire_api(api)
         self.base_url = base_url.rstrip("/")
         self._connect_timeout = connect_timeout
         self._idle_timeout = idle_timeout
@@ -296,9 +268,9 @@ class OpenRouterClient:
     def generate(
         self, request: ImageRequest, *, on_event: Callable[[Event], None] | None = None
     ) -> GenerationResult:
-        """Generate images for `request`, streaming; raises an OpenRouterError subclass on failure."""
+        """Generate images for `request` through this client's API; raises an OpenRouterError subclass on failure."""
         emit = on_event or _discard
-        body = json.dumps(build_chat_payload(request, stream=True)).encode()
+        body = json.dumps(self.api.build_body(request)).encode()
         deadline = self._clock() + self._total_timeout
         attempt = 0
         try:
@@ -368,17 +340,22 @@ class OpenRouterClient:
                 charged_possibly=attempt > 1,
             )
         http_request = self._http.build_request(
-            "POST", "chat/completions", content=body, headers=self._headers, timeout=self._timeouts(deadline)
+            "POST", self.api.path, content=body, headers=self._headers, timeout=self._timeouts(deadline)
         )
         emit(RequestSending(attempt=attempt))
-        logger.info("Sending an image request for %s to OpenRouter (attempt %d)", request.model, attempt)
+        logger.info(
+            "Sending an image request for %s to OpenRouter /%s (attempt %d)",
+            request.model,
+            self.api.path,
+            attempt,
+        )
         response = self._send(http_request, stream=True)
         try:
             if response.status_code != 200:
                 raise self._status_failure(response, model=request.model)
             if response.headers.get("content-type", "").startswith("application/json"):
                 # Something on the way ignored `stream: true`; the same result, in one piece.
-                return self._require_images(self._read_completion(response, attempt, emit))
+                return self._require_images(self._read_completion(response, attempt, deadline, emit))
             return self._read_generation(response, attempt, deadline, emit)
         finally:
             response.close()
@@ -432,31 +409,15 @@ class OpenRouterClient:
             return _Retry(error, retry_after)
         return error
 
-    def _read_generation(
-        self,
-        response: httpx.Response,
-        attempt: int,
-        deadline: float,
-        emit: Callable[[Event], None],
-    ) -> GenerationResult:
-        decoder = StreamDecoder(max_image_bytes=self._max_image_bytes, max_pixels=self._max_pixels)
-        header_id = response.headers.get("x-generation-id")
-        started = bool(header_id)
-        if header_id:
-            emit(Started(generation_id=header_id, attempt=attempt))
-        received = 0
+    def _body_chunks(self, response: httpx.Response, deadline: float) -> Iterator[bytes]:
+        """The body as it arrives, streamed or not, within the deadline.
+
+        Anything failing here happens after OpenRouter accepted the request, so it may have run and
+        been charged: the errors say so, and are never retried.
+        """
         try:
             for chunk in response.iter_bytes():
-                events = decoder.feed(chunk)
-                if not started and decoder.saw_data:
-                    started = True
-                    emit(Started(generation_id=decoder.generation_id, attempt=attempt))
-                received += len(chunk)
-                emit(BytesReceived(total_bytes=received))
-                for event in events:
-                    emit(event)
-                if decoder.finished:
-                    break
+                yield chunk
                 if self._clock() >= deadline:
                     raise UpstreamTimeout(
                         f"Generating took longer than Easel's limit of {self._total_timeout:g} s, so Easel "
@@ -480,6 +441,33 @@ class OpenRouterClient:
                 "The model may already have run and been charged; try again.",
                 charged_possibly=True,
             ) from exc
+
+    def _read_generation(
+        self,
+        response: httpx.Response,
+        attempt: int,
+        deadline: float,
+        emit: Callable[[Event], None],
+    ) -> GenerationResult:
+        header_id = response.headers.get("x-generation-id")
+        decoder = self.api.stream_decoder(
+            generation_id=header_id, max_image_bytes=self._max_image_bytes, max_pixels=self._max_pixels
+        )
+        started = bool(header_id)
+        if header_id:
+            emit(Started(generation_id=header_id, attempt=attempt))
+        received = 0
+        for chunk in self._body_chunks(response, deadline):
+            events = decoder.feed(chunk)
+            if not started and decoder.saw_data:
+                started = True
+                emit(Started(generation_id=decoder.generation_id, attempt=attempt))
+            received += len(chunk)
+            emit(BytesReceived(total_bytes=received))
+            for event in events:
+                emit(event)
+            if decoder.finished:
+                break
         try:
             result = decoder.close()
         except (RateLimited, ProviderError) as error:
@@ -489,28 +477,15 @@ class OpenRouterClient:
         return self._require_images(result)
 
     def _read_completion(
-        self, response: httpx.Response, attempt: int, emit: Callable[[Event], None]
+        self, response: httpx.Response, attempt: int, deadline: float, emit: Callable[[Event], None]
     ) -> GenerationResult:
         limit = imagecheck.base64_length_limit(self._max_image_bytes) * 2
         body = bytearray()
-        try:
-            for chunk in response.iter_bytes():
-                body += chunk
-                emit(BytesReceived(total_bytes=len(body)))
-                if len(body) > limit:
-                    raise TooLarge(
-                        "OpenRouter's answer was larger than Easel accepts.", charged_possibly=True
-                    )
-        except httpx.TimeoutException as exc:
-            raise UpstreamTimeout(
-                f"OpenRouter sent nothing for {self._idle_timeout:g} s; the model may still have run.",
-                charged_possibly=True,
-            ) from exc
-        except httpx.TransportError as exc:
-            raise TruncatedStream(
-                "The connection to OpenRouter broke before the answer was complete, so nothing was kept.",
-                charged_possibly=True,
-            ) from exc
+        for chunk in self._body_chunks(response, deadline):
+            body += chunk
+            emit(BytesReceived(total_bytes=len(body)))
+            if len(body) > limit:
+                raise TooLarge("OpenRouter's answer was larger than Easel accepts.", charged_possibly=True)
         try:
             payload = json.loads(body)
         except ValueError:
@@ -518,7 +493,12 @@ class OpenRouterClient:
                 "OpenRouter's answer is not valid JSON.", charged_possibly=True
             ) from None
         del body
-        result = parse_completion(payload, max_image_bytes=self._max_image_bytes, max_pixels=self._max_pixels)
+        result = self.api.parse_body(
+            payload,
+            generation_id=response.headers.get("x-generation-id"),
+            max_image_bytes=self._max_image_bytes,
+            max_pixels=self._max_pixels,
+        )
         emit(Started(generation_id=result.generation_id, attempt=attempt))
         return result
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -49,16 +50,22 @@ def sleeps() -> SleepRecorder:
     return SleepRecorder()
 
 
+def make_standin_client(standin: StandinServer, sleeps: SleepRecorder, **options: Any) -> OpenRouterClient:
+    """A client of the stand-in whose retry waits are recorded in `sleeps`; `options` override settings."""
+    settings: dict[str, Any] = {
+        "api_key": TEST_API_KEY,
+        "base_url": standin.base_url,
+        "app_url": "https://easel.example",
+        "connect_timeout": 2,
+        "idle_timeout": 5,
+        "total_timeout": 30,
+        "sleep": sleeps,
+    }
+    return OpenRouterClient(**settings | options)
+
+
 @pytest.fixture
 def standin_client(standin: StandinServer, sleeps: SleepRecorder) -> Iterator[OpenRouterClient]:
-    """A client of the stand-in whose retry waits are recorded in `sleeps` instead of slept."""
-    with OpenRouterClient(
-        api_key=TEST_API_KEY,
-        base_url=standin.base_url,
-        app_url="https://easel.example",
-        connect_timeout=2,
-        idle_timeout=5,
-        total_timeout=30,
-        sleep=sleeps,
-    ) as client:
+    """A client of the stand-in (chat completions) whose retry waits are recorded in `sleeps` instead of slept."""
+    with make_standin_client(standin, sleeps) as client:
         yield client

@@ -1,9 +1,15 @@
-"""The client against the real stand-in over real HTTP: success paths and every fault marker."""
+"""The client against the real stand-in over real HTTP: success paths and every fault marker.
+
+Where both wire formats are meant to behave the same, a test runs for each way the client can
+reach the stand-in (the `api` fixture): chat completions, the Image API streamed, and the Image API
+buffered (what OpenRouter answers for providers without native streaming, most of them).
+"""
 
 import base64
 import io
 import logging
 import time
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
@@ -19,6 +25,7 @@ from imagegen.openrouter import (
     ImageReceived,
     ImageRejected,
     ImageRequest,
+    ImagesApi,
     Moderation,
     NoEndpoint,
     NoImageReturned,
@@ -37,7 +44,7 @@ from imagegen.openrouter import (
     UpstreamTimeout,
     UsageReceived,
 )
-from imagegen.tests.standin_fixtures import TEST_API_KEY
+from imagegen.tests.standin_fixtures import TEST_API_KEY, make_standin_client
 
 GEMINI = "google/gemini-2.5-flash-image"
 GEMINI_PRO = "google/gemini-3-pro-image-preview"
@@ -49,6 +56,39 @@ IMAGE_ONLY = ("image",)
 
 def request(prompt: str, model: str = FLUX, output_modalities=IMAGE_ONLY, **options) -> ImageRequest:
     return ImageRequest(model=model, prompt=prompt, output_modalities=output_modalities, **options)
+
+
+@dataclass(frozen=True)
+class Api:
+    name: str
+    client_api: str | ImagesApi
+    # False: the answer arrives as one JSON document, so no per-image events and no keep-alives.
+    streamed: bool
+
+
+APIS = [
+    Api("chat", "chat", streamed=True),
+    Api("images", ImagesApi(), streamed=True),
+    Api("images-buffered", ImagesApi(stream=False), streamed=False),
+]
+IMAGE_APIS = APIS[1:]
+
+
+@pytest.fixture(params=APIS, ids=lambda api: api.name)
+def api(request) -> Api:
+    return request.param
+
+
+@pytest.fixture(params=[api for api in APIS if api.streamed], ids=lambda api: api.name)
+def streamed_api(request) -> Api:
+    return request.param
+
+
+@pytest.fixture
+def api_client(standin, sleeps, api):
+    """Like `standin_client`, for each API."""
+    with make_standin_client(standin, sleeps, api=api.client_api) as client:
+        yield client
 
 
 def client_for(standin, sleeps=None, **options) -> OpenRouterClient:
@@ -91,8 +131,38 @@ def test_image_and_text_model_returns_image_text_and_cost(standin, standin_clien
     assert "image_config" not in body
 
 
-def test_headers_are_sent_and_the_key_is_bearer(standin, standin_client, tag):
-    standin_client.generate(request(tag))
+def test_every_api_returns_the_same_checked_image_and_cost(standin, api_client, api, tag):
+    result = api_client.generate(request(f"a red fox {tag}", GEMINI, IMAGE_AND_TEXT))
+
+    (image,) = result.images
+    assert (image.width, image.height, image.format, image.mime_type) == (1024, 1024, "PNG", "image/png")
+    assert Image.open(io.BytesIO(image.data)).size == (1024, 1024)
+    assert result.generation_id.startswith("gen-")
+    assert result.usage.image_tokens == 1290
+    assert Decimal("0.0387") < result.usage.cost_usd < Decimal("0.0388")
+    (logged,) = standin.requests_for(tag)
+    assert logged["path"] == ("/chat/completions" if api.name == "chat" else "/images")
+
+
+def test_image_api_body_is_as_documented(standin, sleeps, tag):
+    with make_standin_client(standin, sleeps, api="images") as client:
+        client.generate(
+            request(f"a red fox {tag}", GEMINI, IMAGE_AND_TEXT, aspect_ratio="16:9", image_size="1K")
+        )
+    (logged,) = standin.requests_for(tag)
+    assert logged["body"] == {
+        "model": GEMINI,
+        "prompt": f"a red fox {tag}",
+        "n": 1,
+        "output_format": "png",
+        "stream": True,
+        "aspect_ratio": "16:9",
+        "resolution": "1K",
+    }
+
+
+def test_headers_are_sent_and_the_key_is_bearer(standin, api_client, tag):
+    api_client.generate(request(tag))
     headers = {name.lower(): value for name, value in standin.requests_for(tag)[0]["headers"].items()}
     assert headers["authorization"] == "Bearer ***"  # the stand-in hides the value it got
     assert headers["http-referer"] == "https://easel.example"
@@ -135,6 +205,20 @@ def test_reference_images_are_parts_after_the_text(standin, standin_client, tag)
     ]
 
 
+def test_reference_images_are_input_references_on_the_image_api(standin, sleeps, tag):
+    reference = io.BytesIO()
+    Image.new("RGB", (8, 8), "blue").save(reference, "PNG")
+    references = (ReferenceImage(data=reference.getvalue(), mime_type="image/png"),)
+
+    with make_standin_client(standin, sleeps, api="images") as client:
+        assert client.generate(request(f"make it watercolor {tag}", FLUX, reference_images=references)).images
+
+    body = standin.requests_for(tag)[0]["body"]
+    assert body["prompt"] == f"make it watercolor {tag}"
+    url = as_data_url("image/png", reference.getvalue())
+    assert body["input_references"] == [{"type": "image_url", "image_url": {"url": url}}]
+
+
 def as_data_url(mime: str, data: bytes) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode()}"
 
@@ -143,6 +227,7 @@ def as_data_url(mime: str, data: bytes) -> str:
     ("model", "aspect_ratio", "image_size", "size"),
     [
         (GEMINI, "16:9", None, (1344, 768)),
+        (FLUX, "16:9", "1K", (1344, 768)),
         (GEMINI, "9:16", "1K", (768, 1344)),
         (GEMINI, "21:9", None, (1536, 672)),
         (GEMINI_PRO, "16:9", "2K", (2688, 1536)),
@@ -151,32 +236,38 @@ def as_data_url(mime: str, data: bytes) -> str:
         (FLUX, "3:2", "2K", (2496, 1664)),
     ],
 )
-def test_aspect_ratio_and_size_give_the_documented_pixels(standin, standin_client, tag, model, aspect_ratio,
+def test_aspect_ratio_and_size_give_the_documented_pixels(standin, api_client, api, tag, model, aspect_ratio,
                                                           image_size, size):  # fmt: skip
     outputs = IMAGE_ONLY if model == FLUX else IMAGE_AND_TEXT
-    result = standin_client.generate(
+    result = api_client.generate(
         request(tag, model, outputs, aspect_ratio=aspect_ratio, image_size=image_size)
     )
     assert (result.images[0].width, result.images[0].height) == size
-    expected_config = {"aspect_ratio": aspect_ratio} | ({"image_size": image_size} if image_size else {})
-    assert standin.requests_for(tag)[0]["body"]["image_config"] == expected_config
+    body = standin.requests_for(tag)[0]["body"]
+    if api.name == "chat":
+        expected_config = {"aspect_ratio": aspect_ratio} | ({"image_size": image_size} if image_size else {})
+        assert body["image_config"] == expected_config
+    else:
+        assert body["aspect_ratio"] == aspect_ratio
+        assert body.get("resolution") == image_size
 
 
-def test_same_prompt_and_settings_give_the_same_bytes(standin_client, tag):
-    first = standin_client.generate(request(f"a blue square {tag}", aspect_ratio="4:3"))
-    second = standin_client.generate(request(f"a blue square {tag}", aspect_ratio="4:3"))
-    other = standin_client.generate(request(f"a pink star {tag}", aspect_ratio="4:3"))
+def test_same_prompt_and_settings_give_the_same_bytes(api_client, tag):
+    first = api_client.generate(request(f"a blue square {tag}", aspect_ratio="4:3"))
+    second = api_client.generate(request(f"a blue square {tag}", aspect_ratio="4:3"))
+    other = api_client.generate(request(f"a pink star {tag}", aspect_ratio="4:3"))
     assert first.images[0].data == second.images[0].data
     assert first.images[0].data != other.images[0].data
 
 
-def test_two_images_arrive_in_two_deltas(standin_client, tag):
+def test_two_images_arrive_in_two_deltas(api_client, api, tag):
     events = []
-    result = standin_client.generate(request(f"{tag} [fault:two-images]", GEMINI_PRO, IMAGE_AND_TEXT),
-                                     on_event=events.append)  # fmt: skip
+    result = api_client.generate(request(f"{tag} [fault:two-images]", GEMINI_PRO, IMAGE_AND_TEXT),
+                                 on_event=events.append)  # fmt: skip
     assert [image.index for image in result.images] == [0, 1]
     assert result.images[0].data != result.images[1].data
-    assert [e.index for e in events if isinstance(e, ImageReceived)] == [0, 1]
+    # A buffered answer arrives whole (on either API): no event per image.
+    assert [e.index for e in events if isinstance(e, ImageReceived)] == ([0, 1] if api.streamed else [])
 
 
 def test_events_arrive_in_order(standin_client, tag):
@@ -198,8 +289,24 @@ def test_events_arrive_in_order(standin_client, tag):
     assert "".join(e.text for e in events if isinstance(e, ReasoningDelta)) == result.reasoning
 
 
-def test_list_image_models(standin_client):
-    models = {model.id: model for model in standin_client.list_image_models()}
+def test_image_api_events_arrive_in_order(sleeps, standin, tag):
+    events = []
+    with make_standin_client(standin, sleeps, api="images") as client:
+        result = client.generate(request(tag, GEMINI_PRO, IMAGE_AND_TEXT), on_event=events.append)
+
+    kinds = [type(e) for e in events if not isinstance(e, BytesReceived)]
+    assert kinds == [RequestSending, Started, ImageReceived, Finished, UsageReceived]
+    assert events[1] == Started(generation_id=result.generation_id, attempt=1)
+    totals = [e.total_bytes for e in events if isinstance(e, BytesReceived)]
+    assert totals == sorted(totals)
+    # The preview came first, and is not kept.
+    assert totals[-1] > len(result.images[0].data) * 4 // 3 + 1000
+    assert len(result.images) == 1
+    assert next(e.usage for e in events if isinstance(e, UsageReceived)) == result.usage
+
+
+def test_list_image_models(api_client):
+    models = {model.id: model for model in api_client.list_image_models()}
     assert set(models) == {GEMINI, GEMINI_PRO, "openai/gpt-5-image-mini", FLUX, KLEIN}
     gemini = models[GEMINI]
     assert gemini.output_modalities == ("image", "text")
@@ -210,8 +317,8 @@ def test_list_image_models(standin_client):
     assert models[KLEIN].input_modalities == ("text",)
 
 
-def test_generation_stats_waits_out_the_first_404(standin, tag):
-    with client_for(standin) as client:  # real sleeps: the record appears 0.3 s after the stream
+def test_generation_stats_waits_out_the_first_404(standin, api, tag):
+    with client_for(standin, api=api.client_api) as client:  # real sleeps: the record appears 0.3 s later
         result = client.generate(request(tag, GEMINI, IMAGE_AND_TEXT))
         started = time.monotonic()
         stats = client.generation_stats(result.generation_id)
@@ -220,7 +327,7 @@ def test_generation_stats_waits_out_the_first_404(standin, tag):
     assert Decimal(str(stats["total_cost"])) == result.usage.cost_usd
     assert stats["native_tokens_completion_images"] == 1290
     assert stats["model"] == GEMINI
-    assert stats["streamed"] is True
+    assert stats["streamed"] is api.streamed
 
 
 def test_generation_stats_gives_up_on_an_unknown_id(standin_client, sleeps):
@@ -229,10 +336,10 @@ def test_generation_stats_gives_up_on_an_unknown_id(standin_client, sleeps):
     assert 1.5 <= sum(sleeps.calls) <= 2.5
 
 
-def test_key_info_reflects_spend(standin_client, tag):
-    before = standin_client.key_info()
-    result = standin_client.generate(request(tag, GEMINI, IMAGE_AND_TEXT))
-    after = standin_client.key_info()
+def test_key_info_reflects_spend(api_client, tag):
+    before = api_client.key_info()
+    result = api_client.generate(request(tag, GEMINI, IMAGE_AND_TEXT))
+    after = api_client.key_info()
     assert after.usage - before.usage == pytest.approx(result.usage.cost_usd, abs=Decimal("1e-9"))
     assert after.is_free_tier is False
     assert after.limit is None
@@ -241,27 +348,27 @@ def test_key_info_reflects_spend(standin_client, tag):
 # Faults: the right typed error, and the right number of upstream calls
 
 
-def test_429_once_is_retried_after_retry_after(standin, standin_client, sleeps, tag):
+def test_429_once_is_retried_after_retry_after(standin, api_client, sleeps, tag):
     events = []
-    result = standin_client.generate(request(f"{tag} [fault:429-once]"), on_event=events.append)
+    result = api_client.generate(request(f"{tag} [fault:429-once]"), on_event=events.append)
     assert len(result.images) == 1
     assert len(standin.requests_for(tag)) == 2
     assert sleeps.calls == [1.0]
     assert Retrying(attempt=2, delay_seconds=1.0, reason=events[1].reason) in events
 
 
-def test_429_every_time_gives_up_after_three_attempts(standin, standin_client, sleeps, tag):
+def test_429_every_time_gives_up_after_three_attempts(standin, api_client, sleeps, tag):
     with pytest.raises(RateLimited) as caught:
-        standin_client.generate(request(f"{tag} [fault:429]"))
+        api_client.generate(request(f"{tag} [fault:429]"))
     assert len(standin.requests_for(tag)) == 3
     assert sleeps.calls == [1.0, 1.0]
     assert caught.value.retry_after == 1
     assert "try again in 1 s" in caught.value.message
 
 
-def test_429_with_a_long_wait_is_not_retried(standin, standin_client, sleeps, tag):
+def test_429_with_a_long_wait_is_not_retried(standin, api_client, sleeps, tag):
     with pytest.raises(RateLimited) as caught:
-        standin_client.generate(request(f"{tag} [fault:429-long]"))
+        api_client.generate(request(f"{tag} [fault:429-long]"))
     assert len(standin.requests_for(tag)) == 1
     assert sleeps.calls == []
     assert caught.value.retry_after == 3600
@@ -278,25 +385,26 @@ def test_429_with_a_long_wait_is_not_retried(standin, standin_client, sleeps, ta
         ("[fault:413]", TooLarge, "too large"),
     ],
 )
-def test_client_errors_are_sent_once(standin, standin_client, sleeps, tag, marker, error, words):
+def test_client_errors_are_sent_once(standin, api_client, sleeps, tag, marker, error, words):
     with pytest.raises(error) as caught:
-        standin_client.generate(request(f"{tag} {marker}"))
+        api_client.generate(request(f"{tag} {marker}"))
     assert words in caught.value.message
     assert len(standin.requests_for(tag)) == 1
     assert sleeps.calls == []
     assert not caught.value.charged_possibly
 
 
-def test_moderation_carries_reasons_and_flagged_input(standin_client, tag):
+def test_moderation_carries_reasons_and_flagged_input(api_client, tag):
     with pytest.raises(Moderation) as caught:
-        standin_client.generate(request(f"{tag} something violent [fault:403]"))
+        api_client.generate(request(f"{tag} something violent [fault:403]"))
     assert caught.value.reasons == ("violence/graphic",)
     assert caught.value.flagged_input == f"{tag} something violent"
     assert caught.value.status == 403
 
 
-def test_bad_key_is_refused_once(standin, tag):
-    with client_for(standin, api_key="sk-or-v1-invalid") as client, pytest.raises(BadKey) as caught:
+def test_bad_key_is_refused_once(standin, api, tag):
+    bad_key = client_for(standin, api_key="sk-or-v1-invalid", api=api.client_api)
+    with bad_key as client, pytest.raises(BadKey) as caught:
         client.generate(request(tag))
     assert (
         caught.value.message == "OpenRouter rejected the API key. Ask an admin to check OPENROUTER_API_KEY."
@@ -304,26 +412,26 @@ def test_bad_key_is_refused_once(standin, tag):
     assert len(standin.requests_for(tag)) == 1
 
 
-def test_unknown_model_and_bad_aspect_ratio_are_refused_once(standin, standin_client, tag):
+def test_unknown_model_and_bad_aspect_ratio_are_refused_once(standin, api_client, tag):
     with pytest.raises(NoEndpoint) as caught:
-        standin_client.generate(request(tag, "acme/imaginary-model"))
+        api_client.generate(request(tag, "acme/imaginary-model"))
     assert caught.value.upstream_message == "No endpoints found for acme/imaginary-model."
     with pytest.raises(BadRequest, match="Unsupported aspect_ratio"):
-        standin_client.generate(request(tag, aspect_ratio="7:3"))
+        api_client.generate(request(tag, aspect_ratio="7:3"))
     assert len(standin.requests_for(tag)) == 2
 
 
-def test_402_with_retry_after_is_retried(standin, standin_client, sleeps, tag):
-    result = standin_client.generate(request(f"{tag} [fault:402-retry-once]"))
+def test_402_with_retry_after_is_retried(standin, api_client, sleeps, tag):
+    result = api_client.generate(request(f"{tag} [fault:402-retry-once]"))
     assert len(result.images) == 1
     assert len(standin.requests_for(tag)) == 2
     assert sleeps.calls == [1.0]
 
 
 @pytest.mark.parametrize("status", ["500", "502", "503"])
-def test_server_errors_are_retried_then_reported(standin, standin_client, tag, status):
+def test_server_errors_are_retried_then_reported(standin, api_client, tag, status):
     with pytest.raises(ProviderError) as caught:
-        standin_client.generate(request(f"{tag} [fault:{status}]"))
+        api_client.generate(request(f"{tag} [fault:{status}]"))
     assert caught.value.status == int(status)
     assert len(standin.requests_for(tag)) == 3
 
@@ -332,26 +440,26 @@ def test_server_errors_are_retried_then_reported(standin, standin_client, tag, s
     ("status", "error", "calls"),
     [("408", UpstreamTimeout, 3), ("524", UpstreamTimeout, 1), ("529", ProviderError, 1)],
 )
-def test_timeouts_and_overload(standin, standin_client, tag, status, error, calls):
+def test_timeouts_and_overload(standin, api_client, tag, status, error, calls):
     with pytest.raises(error) as caught:
-        standin_client.generate(request(f"{tag} [fault:{status}]"))
+        api_client.generate(request(f"{tag} [fault:{status}]"))
     assert caught.value.status == int(status)
     assert len(standin.requests_for(tag)) == calls
 
 
-def test_server_error_once_then_success(standin, standin_client, tag):
-    assert standin_client.generate(request(f"{tag} [fault:502-once]")).images
+def test_server_error_once_then_success(standin, api_client, tag):
+    assert api_client.generate(request(f"{tag} [fault:502-once]")).images
     assert len(standin.requests_for(tag)) == 2
 
 
-def test_early_midstream_error_is_retried(standin, standin_client, tag):
+def test_early_midstream_error_is_retried(standin, api_client, tag):
     with pytest.raises(ProviderError) as caught:
-        standin_client.generate(request(f"{tag} [fault:midstream-early]"))
+        api_client.generate(request(f"{tag} [fault:midstream-early]"))
     assert len(standin.requests_for(tag)) == 3
     assert not caught.value.charged_possibly
 
     other = f"{tag}-b"
-    assert standin_client.generate(request(f"{other} [fault:midstream-early-once]")).images
+    assert api_client.generate(request(f"{other} [fault:midstream-early-once]")).images
     assert len(standin.requests_for(other)) == 2
 
 
@@ -364,13 +472,35 @@ def test_midstream_error_after_content_is_not_retried(standin, standin_client, s
     assert "Provider disconnected unexpectedly" in caught.value.message
 
 
-def test_truncated_stream_keeps_nothing(standin, standin_client, tag):
+def test_a_failed_image_api_generation_is_never_charged(standin, sleeps, tag):
+    for api in IMAGE_APIS:
+        spent = standin.spent
+        prompt = f"{tag}-{api.name} [fault:midstream]"
+        with (
+            make_standin_client(standin, sleeps, api=api.client_api) as client,
+            pytest.raises(ProviderError) as caught,
+        ):
+            client.generate(request(prompt, GEMINI, IMAGE_AND_TEXT))
+        assert not caught.value.charged_possibly
+        assert "Provider disconnected unexpectedly" in caught.value.message
+        # Streamed, the error came after a preview, so it is reported; buffered, it is a 502, retried.
+        assert len(standin.requests_for(prompt)) == (1 if api.streamed else 3)
+        assert standin.spent == spent
+
+
+def test_truncated_stream_keeps_nothing(standin, api_client, tag):
     events = []
     with pytest.raises(TruncatedStream) as caught:
-        standin_client.generate(request(f"{tag} [fault:truncate]"), on_event=events.append)
+        api_client.generate(request(f"{tag} [fault:truncate]"), on_event=events.append)
     assert len(standin.requests_for(tag)) == 1
     assert caught.value.charged_possibly
     assert not any(isinstance(e, ImageReceived) for e in events)
+
+
+def test_no_image_is_reported_as_possibly_charged(api_client, tag):
+    with pytest.raises(NoImageReturned) as caught:
+        api_client.generate(request(f"{tag} [fault:noimage]"))
+    assert caught.value.charged_possibly
 
 
 def test_no_image_explains_with_the_models_text(standin_client, tag):
@@ -389,28 +519,37 @@ def test_no_image_explains_with_the_models_text(standin_client, tag):
         ("notimage", "its bytes are not a PNG, JPEG or WebP image"),
         ("bomb", "more pixels than Easel's limit of 40 megapixels"),
         ("mismatch", "labelled image/jpeg but the bytes are a PNG file"),
-        ("https-url", "Easel never downloads files a response points to"),
         ("oversize", "over Easel's limit of 33.6 MB"),
     ],
 )
-def test_unacceptable_images_are_rejected_with_a_reason(standin, standin_client, tag, fault, reason):
+def test_unacceptable_images_are_rejected_with_a_reason(standin, api_client, tag, fault, reason):
     with pytest.raises(ImageRejected) as caught:
-        standin_client.generate(request(f"{tag} [fault:{fault}]"))
+        api_client.generate(request(f"{tag} [fault:{fault}]"))
     assert reason in caught.value.reason
     assert reason in caught.value.message
     assert caught.value.charged_possibly
     assert len(standin.requests_for(tag)) == 1
 
 
-def test_slow_trickle_keeps_the_idle_timer_alive(standin, tag):
-    with client_for(standin, idle_timeout=0.5) as client:
+def test_a_link_instead_of_the_image_is_rejected(standin, standin_client, tag):
+    # Chat only: the Image API always sends the image's bytes.
+    with pytest.raises(ImageRejected) as caught:
+        standin_client.generate(request(f"{tag} [fault:https-url]"))
+    assert "Easel never downloads files a response points to" in caught.value.reason
+    assert "Easel never downloads files a response points to" in caught.value.message
+    assert caught.value.charged_possibly
+    assert len(standin.requests_for(tag)) == 1
+
+
+def test_slow_trickle_keeps_the_idle_timer_alive(standin, api, tag):
+    with client_for(standin, idle_timeout=0.5, api=api.client_api) as client:
         assert client.generate(request(f"{tag} [fault:slow]")).images
 
 
-def test_slow_trickle_hits_the_total_deadline(standin, tag):
+def test_slow_trickle_hits_the_total_deadline(standin, api, tag):
     started = time.monotonic()
     with (
-        client_for(standin, idle_timeout=0.5, total_timeout=0.7) as client,
+        client_for(standin, idle_timeout=0.5, total_timeout=0.7, api=api.client_api) as client,
         pytest.raises(UpstreamTimeout) as caught,
     ):
         client.generate(request(f"{tag} [fault:slow]"))
@@ -420,28 +559,30 @@ def test_slow_trickle_hits_the_total_deadline(standin, tag):
     assert len(standin.requests_for(tag)) == 1
 
 
-def test_hang_ends_with_an_idle_timeout(standin, tag):
-    with client_for(standin, idle_timeout=0.3) as client, pytest.raises(UpstreamTimeout) as caught:
+def test_hang_ends_with_an_idle_timeout(standin, streamed_api, tag):
+    hanging = client_for(standin, idle_timeout=0.3, api=streamed_api.client_api)
+    with hanging as client, pytest.raises(UpstreamTimeout) as caught:
         client.generate(request(f"{tag} [fault:hang]"))
     assert "OpenRouter sent nothing for 0.3 s" in caught.value.message
     assert caught.value.charged_possibly
     assert len(standin.requests_for(tag)) == 1
 
 
-def test_keepalives_during_latency_reset_the_idle_timer(standin, tag):
-    with client_for(standin, idle_timeout=0.4) as client:
+def test_keepalives_during_latency_reset_the_idle_timer(standin, streamed_api, tag):
+    with client_for(standin, idle_timeout=0.4, api=streamed_api.client_api) as client:
         assert client.generate(request(f"{tag} [latency:1]")).images
 
 
-def test_the_key_never_appears_in_errors_or_logs(standin, standin_client, tag, caplog):
+def test_the_key_never_appears_in_errors_or_logs(standin, api_client, api, tag, caplog):
     caplog.set_level(logging.DEBUG)
     errors = []
     for marker in ("[fault:403]", "[fault:429-long]", "[fault:midstream]", "[fault:truncate]", "[fault:svg]"):
         try:
-            standin_client.generate(request(f"{tag} {marker}", GEMINI, IMAGE_AND_TEXT))
+            api_client.generate(request(f"{tag} {marker}", GEMINI, IMAGE_AND_TEXT))
         except OpenRouterError as error:
             errors.append(error)
-    with client_for(standin, api_key="sk-or-v1-invalid") as bad, pytest.raises(BadKey) as caught:
+    bad_key = client_for(standin, api_key="sk-or-v1-invalid", api=api.client_api)
+    with bad_key as bad, pytest.raises(BadKey) as caught:
         bad.generate(request(tag))
     errors.append(caught.value)
     assert len(errors) == 6

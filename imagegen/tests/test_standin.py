@@ -1,6 +1,8 @@
 """The stand-in itself, spoken to over plain HTTP: wire format, validation, timing, robustness."""
 
+import base64
 import io
+import itertools
 import json
 import re
 import subprocess
@@ -12,9 +14,19 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
-from imagegen.openrouter import ProviderError, parse_completion
+from imagegen.openrouter import (
+    Finished,
+    ImageReceived,
+    ImageStreamDecoder,
+    ProviderError,
+    UsageReceived,
+    parse_completion,
+    parse_images_response,
+)
 from imagegen.standin import (
     ASPECT_RATIOS,
     StandinServer,
@@ -83,6 +95,13 @@ def test_model_entries_have_openrouters_shape(standin):
     flux = next(m for m in models if m["id"] == "black-forest-labs/flux.2-pro")
     assert flux["architecture"]["output_modalities"] == ["image"]
     assert not any(m["name"].endswith("(stand-in)") for m in models)
+
+
+def test_models_need_no_key_but_refuse_a_revoked_one(standin):
+    assert httpx.get(f"{standin.base_url}/models").status_code == 200
+    assert httpx.get(f"{standin.base_url}/models", headers=AUTH).status_code == 200
+    refused = httpx.get(f"{standin.base_url}/models", headers={"Authorization": "Bearer sk-or-v1-invalid"})
+    assert refused.status_code == 401
 
 
 def test_key_needs_a_key_and_reports_spend(standin):
@@ -343,3 +362,144 @@ def test_runs_as_a_command():
     finally:
         process.terminate()
         process.wait(timeout=5)
+
+
+# POST /images (the dedicated Image API)
+
+
+def images(server, request_body: dict, headers=AUTH) -> httpx.Response:
+    return httpx.post(f"{server.base_url}/images", json=request_body, headers=headers, timeout=10)
+
+
+def image_body(prompt: str, model="black-forest-labs/flux.2-pro", stream=False, **extra) -> dict:
+    return {"model": model, "prompt": prompt, "n": 1, "output_format": "png", "stream": stream, **extra}
+
+
+REFERENCE = {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}
+
+
+@pytest.mark.parametrize(
+    ("request_body", "headers", "status", "message"),
+    [
+        (image_body("x"), {}, 401, "No auth credentials found"),
+        (image_body("x", model="acme/nope"), AUTH, 404, "No endpoints found for acme/nope."),
+        (image_body("x", model="openai/gpt-4o-mini"), AUTH, 404, "No endpoints found for openai/gpt-4o-mini."),
+        ({"model": "black-forest-labs/flux.2-pro"}, AUTH, 400, "Input required: specify 'prompt'"),
+        (image_body("x", n=0), AUTH, 400, "n must be an integer from 1 to 10"),
+        (image_body("x", aspect_ratio="7:3"), AUTH, 400, "Unsupported aspect_ratio '7:3'"),
+        (image_body("x", resolution="8K"), AUTH, 400, "Unsupported resolution '8K'"),
+        (image_body("x", output_format="svg"), AUTH, 400, "black-forest-labs/flux.2-pro cannot produce svg"),
+        (image_body("x", input_references=[{"type": "image_url", "image_url": {"url": "ftp://x"}}]), AUTH, 400,
+         "Invalid image_url"),
+        (image_body("x", model="black-forest-labs/flux.2-klein-4b", input_references=[REFERENCE]), AUTH, 404,
+         "No endpoints found that support image input"),
+    ],
+)  # fmt: skip
+def test_image_requests_are_checked_like_openrouter(standin, request_body, headers, status, message):
+    response = images(standin, request_body, headers=headers)
+    assert response.status_code == status
+    assert response.json()["error"]["message"].startswith(message)
+
+
+def test_image_api_answer_has_its_documented_shape(standin):
+    marker = f"images-{time.monotonic_ns()}"
+    response = images(standin, image_body(f"a teal cube {marker}", aspect_ratio="16:9", resolution="1K"))
+    payload = response.json()
+
+    assert response.headers["content-type"] == "application/json"
+    assert GENERATION_ID.match(response.headers["x-generation-id"])
+    assert set(payload) == {"created", "data", "usage"}
+    (entry,) = payload["data"]
+    assert entry["media_type"] == "image/png"
+    assert {"prompt_tokens", "completion_tokens", "total_tokens", "cost"} <= set(payload["usage"])
+    result = parse_images_response(payload)
+    assert (result.images[0].width, result.images[0].height) == (1344, 768)
+    (logged,) = standin.requests_for(marker)
+    assert logged["path"] == "/images"
+
+
+@pytest.mark.parametrize(
+    ("model", "resolution", "size"),
+    [
+        ("google/gemini-3-pro-image-preview", "2K", (2688, 1536)),
+        ("google/gemini-2.5-flash-image", "2K", (1344, 768)),  # not honoured: 1K
+        ("black-forest-labs/flux.2-pro", "512", (1344, 768)),
+    ],
+)
+def test_resolution_is_honoured_like_image_size(standin, model, resolution, size):
+    payload = images(standin, image_body("x", model, aspect_ratio="16:9", resolution=resolution)).json()
+    image = parse_images_response(payload).images[0]
+    assert (image.width, image.height) == size
+
+
+@pytest.mark.parametrize(
+    ("output_format", "mime", "pillow"), [("jpeg", "image/jpeg", "JPEG"), ("webp", "image/webp", "WEBP")]
+)
+def test_output_format_is_honoured(standin, output_format, mime, pillow):
+    payload = images(standin, image_body("x", output_format=output_format)).json()
+    assert payload["data"][0]["media_type"] == mime
+    assert parse_images_response(payload).images[0].format == pillow
+
+
+def test_n_is_honoured(standin):
+    result = parse_images_response(images(standin, image_body("a green star", n=2)).json())
+    assert len(result.images) == 2
+    assert result.images[0].data != result.images[1].data
+
+
+def test_image_api_stream_sends_a_preview_then_the_image_with_usage(standin):
+    response = images(standin, image_body("a yellow sun", stream=True))
+    raw = response.content
+
+    assert response.headers["content-type"] == "text/event-stream"
+    assert raw.startswith(b": OPENROUTER PROCESSING\n\n")
+    lines = data_lines(raw)
+    assert lines[-1] == "[DONE]"
+    preview, final = (json.loads(line) for line in lines[:-1])
+    assert preview["type"] == "image_generation.partial_image"
+    assert preview["partial_image_index"] == 0
+    assert final["type"] == "image_generation.completed"
+    assert final["media_type"] == "image/png"
+    assert final["usage"]["cost"] > 0
+    assert Image.open(io.BytesIO(base64.b64decode(final["b64_json"]))).size == (1024, 1024)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_failed_image_generation_is_not_charged(stream):
+    with StandinServer() as server:
+        response = images(server, image_body("x [fault:midstream]", stream=stream))
+        if stream:
+            events = [json.loads(line) for line in data_lines(response.content)[:-1]]
+            assert [event["type"] for event in events] == ["image_generation.partial_image", "error"]
+            assert events[-1]["error"]["type"] == "provider_error"
+        else:
+            assert response.status_code == 502
+            assert response.json()["error"]["metadata"]["raw"] == "Provider disconnected unexpectedly"
+        assert server.spent == 0
+        images(server, image_body("x", stream=stream))
+        assert server.spent > 0
+
+
+def test_image_generation_record_names_the_images_api(standin):
+    generation_id = images(standin, image_body("a teal cube")).headers["x-generation-id"]
+    time.sleep(0.35)
+    record = httpx.get(f"{standin.base_url}/generation", params={"id": generation_id}, headers=AUTH).json()[
+        "data"
+    ]
+    assert record["api_type"] == "images"
+    assert record["native_tokens_completion_images"] == 1
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cuts=st.lists(st.integers(0, 10**7), max_size=8))
+def test_any_split_of_an_image_api_stream_gives_the_same_result(standin, cuts):
+    raw = images(standin, image_body("a violet star [fault:two-images]", "google/gemini-3-pro-image-preview",
+                                     stream=True)).content  # fmt: skip
+    points = sorted({cut % (len(raw) + 1) for cut in cuts})
+    decoder = ImageStreamDecoder()
+    events = []
+    for start, end in itertools.pairwise([0, *points, len(raw)]):
+        events += decoder.feed(raw[start:end])
+    result = decoder.close()
+    assert len(result.images) == 2
+    assert [type(event) for event in events] == [ImageReceived, Finished, ImageReceived, UsageReceived]

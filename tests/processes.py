@@ -30,10 +30,41 @@ def database_url() -> str:
     )
 
 
+def ensure_collected_static() -> None:
+    """Collect static files once, as a deployment does: production settings serve only collected files.
+
+    Shared by every test process (pytest-xdist): a lock file keeps two from collecting at once.
+    """
+    import fcntl
+
+    from django.core.management import call_command
+
+    from config.management.commands.serve import static_files_are_current
+
+    with open(BASE_DIR / "staticfiles.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with override_static_root():
+            if not static_files_are_current():
+                call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def override_static_root():
+    from django.test import override_settings
+
+    return override_settings(
+        STATIC_ROOT=BASE_DIR / "staticfiles",
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+        },
+    )
+
+
 def easel_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("EASEL_", "OPENROUTER_"))}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env.update(
+        EASEL_STATIC_ROOT=str(BASE_DIR / "staticfiles"),
         EASEL_DATA_DIR=str(settings.DATA_DIR),
         DATABASE_URL=database_url(),
         OPENROUTER_API_KEY=settings.OPENROUTER_API_KEY,
@@ -83,6 +114,7 @@ class WebServer:
     """gunicorn (one process) serving Easel against the test database, as in production."""
 
     def __init__(self, log: Path, **env: str):
+        ensure_collected_static()
         self.port = free_port()
         self.log = log
         self.url = f"http://127.0.0.1:{self.port}"

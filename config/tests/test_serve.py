@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from config.tests.helpers import BASE_DIR, clean_env
+from tests.processes import ensure_collected_static
 
 BANNER = "Offline demo — images come from the built-in stand-in, not OpenRouter"
 
@@ -40,6 +41,7 @@ def processes_of(data_dir: Path) -> dict[int, str]:
 
 class Serve:
     def __init__(self, tmp_path: Path, **env):
+        ensure_collected_static()  # once for every test process, not raced by two serves at once
         self.data_dir = tmp_path / "data"
         self.port = free_port()
         self.log = tmp_path / "serve.log"

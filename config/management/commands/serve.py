@@ -59,7 +59,7 @@ class Command(BaseCommand):
         exit_code = 0
         try:
             call_command("migrate", interactive=False, verbosity=max(0, verbosity - 1))
-            if not _static_files_are_current():
+            if not static_files_are_current():
                 self.stdout.write("Collecting static files (first start only)…")
                 call_command("collectstatic", interactive=False, verbosity=0)
             self._ensure_first_admin()
@@ -200,7 +200,7 @@ class Command(BaseCommand):
             child.process.wait()
 
 
-def _static_files_are_current() -> bool:
+def static_files_are_current() -> bool:
     """Whether collectstatic already ran since the last change to any static file (it takes seconds)."""
     manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
     if not manifest.exists():

@@ -13,6 +13,8 @@ Prints a table and writes the "## Generate" section of docs/benchmarks.md.
 """
 
 import argparse
+import json
+import multiprocessing
 import os
 import re
 import signal
@@ -20,7 +22,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -40,18 +41,91 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
+def browse(base: str, cookies: dict, ready, stop, results) -> None:
+    """A member reloading the Generate and gallery pages until told to stop; sends back the times (ms)."""
+    page_times: dict[str, list[float]] = {"/": [], "/gallery/": []}
+    with httpx.Client(base_url=base, cookies=cookies, timeout=30) as browser:
+        browser.get("/")
+        ready.set()
+        while not stop.is_set():
+            for path, times in page_times.items():
+                started = time.monotonic()
+                assert browser.get(path).status_code == 200
+                times.append((time.monotonic() - started) * 1000)
+            time.sleep(0.05)
+    results.put(page_times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--latency", type=float, default=5.0)
     parser.add_argument("--count", type=int, default=20)
     parser.add_argument("--sequential", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=3, help="fresh setups measured (this machine is noisy)")
+    parser.add_argument("--one-run", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.one_run:
+        print(json.dumps(measure(args)))
+        return
+    # Each run in a process of its own: Django's settings (the data directory) are read once per process.
+    command = [sys.executable, __file__, "--one-run", *sys.argv[1:]]
+    runs = []
+    for _ in range(args.runs):
+        finished = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
+        runs.append(json.loads(finished.stdout.strip().splitlines()[-1]))
 
+    def each(key: str, unit: str, digits: int = 0) -> str:
+        return " · ".join(f"{run[key]:.{digits}f}" for run in runs) + f" {unit}"
+
+    def pages(name: str) -> str:
+        return " · ".join(f"{run[name + '_p50']:.0f} / {run[name + '_p95']:.0f}" for run in runs) + " ms"
+
+    requests = " · ".join(str(run["page_requests"]) for run in runs)
+    rows = [
+        ("upstream latency (stand-in)", f"{args.latency:.1f} s", ""),
+        ("bare httpx request, p50", each("bare_ms", "ms"), f"{args.sequential} requests a run"),
+        ("Easel submit → image stored, p50", each("easel_ms", "ms"), f"{args.sequential} generations a run"),
+        ("Easel overhead per generation, p50", each("overhead_ms", "ms"), "target < 300 ms"),
+        (
+            f"{args.count} generations at once, all stored",
+            each("burst_s", "s", 2),
+            f"target < {2 * args.latency:.0f} s (2× upstream)",
+        ),
+        (
+            "Generate page during the burst, p50 / p95",
+            pages("generate"),
+            f"{requests} requests; target p95 < 100 ms",
+        ),
+        (
+            "Gallery page during the burst, p50 / p95",
+            pages("gallery"),
+            f"{requests} requests; target p95 < 100 ms",
+        ),
+    ]
+    table = [f"| measure | {len(runs)} runs | note |", "|---|---:|---|"]
+    table += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    text = "\n".join(table)
+    print(text)
+    write_section(
+        "Generate",
+        "`uv run python bench/bench_generate.py` — real gunicorn (2 processes × 8 threads) and one worker "
+        f"process ({os.environ.get('EASEL_WORKER_THREADS', '20')} threads) on SQLite, the stand-in answering "
+        f"after {args.latency:g} s, on this 2-core machine; each run starts from an empty data directory. "
+        "The stand-in runs at the lowest CPU priority: it plays OpenRouter, whose drawing happens on "
+        "OpenRouter's machines, not Easel's. The browsing member is a separate process.\n\n" + text,
+    )
+
+
+def measure(args) -> dict:
+    """One run: fresh data, stand-in, gunicorn and worker; the numbers, then everything stopped."""
     data_dir = Path(tempfile.mkdtemp(prefix="easel-bench-generate-"))
     # The stand-in is a process of its own, as OpenRouter would be: it must not share this one's GIL.
     standin_port = free_port()
     standin = subprocess.Popen(
         [
+            "nice",
+            "-n",
+            "19",
             sys.executable,
             "-m",
             "imagegen.standin",
@@ -167,10 +241,11 @@ def main() -> None:
             """Seconds from each submit until its generation is stored (one poller, every 10 ms)."""
             done: dict[str, float] = {}
             while len(done) < len(prompts):
-                for generation in Generation.objects.filter(prompt__in=prompts, finished_at__isnull=False):
-                    if generation.prompt not in done:
-                        assert generation.status == "succeeded", generation.error_message
-                        done[generation.prompt] = time.monotonic()
+                finished = Generation.objects.filter(prompt__in=prompts, finished_at__isnull=False)
+                for prompt, status, error in finished.values_list("prompt", "status", "error_message"):
+                    if prompt not in done:
+                        assert status == "succeeded", error
+                        done[prompt] = time.monotonic()
                 time.sleep(0.01)
             return [done[prompt] - start for prompt, start in zip(prompts, starts, strict=True)]
 
@@ -201,21 +276,13 @@ def main() -> None:
             easel.extend(wait_stored([prompt], [submit(prompt)]))
         overheads_ms = [(e - statistics.median(bare)) * 1000 for e in easel]
 
-        # 2 and 3. Many at once while a member browses.
-        page_times: dict[str, list[float]] = {"/": [], "/gallery/": []}
-        browsing = threading.Event()
-
-        def browse() -> None:
-            with httpx.Client(base_url=base, cookies=client.cookies, timeout=30) as browser:
-                while not browsing.is_set():
-                    for path, times in page_times.items():
-                        started = time.monotonic()
-                        assert browser.get(path).status_code == 200
-                        times.append((time.monotonic() - started) * 1000)
-                    time.sleep(0.05)
-
-        browser_thread = threading.Thread(target=browse)
-        browser_thread.start()
+        # 2 and 3. Many at once while a member browses. The browsing member is a process of its own, so
+        # the timings are not slowed by this process polling the database.
+        spawn = multiprocessing.get_context("spawn")
+        ready, browsing, results = spawn.Event(), spawn.Event(), spawn.Queue()
+        browser = spawn.Process(target=browse, args=(base, dict(client.cookies), ready, browsing, results))
+        browser.start()
+        assert ready.wait(timeout=60), "the browsing process did not start"
         prompts = [f"concurrent harbour {n}" for n in range(args.count)]
         burst_started = time.monotonic()
         with ThreadPoolExecutor(max_workers=args.count) as pool:
@@ -223,7 +290,8 @@ def main() -> None:
         wait_stored(prompts, starts)
         burst_seconds = time.monotonic() - burst_started
         browsing.set()
-        browser_thread.join()
+        page_times = results.get(timeout=60)
+        browser.join()
     finally:
         for process in (web, worker):
             os.killpg(process.pid, signal.SIGTERM)
@@ -231,49 +299,17 @@ def main() -> None:
         os.killpg(standin.pid, signal.SIGTERM)
         standin.wait(timeout=10)
 
-    rows = [
-        ("upstream latency (stand-in)", f"{args.latency:.1f} s", ""),
-        (
-            "bare httpx request, p50",
-            f"{statistics.median(bare) * 1000:.0f} ms",
-            f"{args.sequential} requests",
-        ),
-        (
-            "Easel submit → image stored, p50",
-            f"{statistics.median(easel) * 1000:.0f} ms",
-            f"{args.sequential} generations",
-        ),
-        (
-            "Easel overhead per generation, p50",
-            f"{statistics.median(overheads_ms):.0f} ms",
-            "target < 300 ms",
-        ),
-        (
-            f"{args.count} generations at once, all stored",
-            f"{burst_seconds:.2f} s",
-            f"target < {2 * args.latency:.0f} s (2× upstream)",
-        ),
-        (
-            "Generate page during the burst, p50 / p95",
-            f"{statistics.median(page_times['/']):.0f} / {percentile(page_times['/'], 95):.0f} ms",
-            f"{len(page_times['/'])} requests; target p95 < 100 ms",
-        ),
-        (
-            "Gallery page during the burst, p50 / p95",
-            f"{statistics.median(page_times['/gallery/']):.0f} / "
-            f"{percentile(page_times['/gallery/'], 95):.0f} ms",
-            f"{len(page_times['/gallery/'])} requests; target p95 < 100 ms",
-        ),
-    ]
-    table = ["| measure | value | note |", "|---|---:|---|"] + [f"| {a} | {b} | {c} |" for a, b, c in rows]
-    text = "\n".join(table)
-    print(text)
-    write_section(
-        "Generate",
-        "`uv run python bench/bench_generate.py` — real gunicorn (2 processes × 8 threads) and one worker "
-        f"process ({os.environ.get('EASEL_WORKER_THREADS', '20')} threads) on SQLite, the stand-in answering "
-        f"after {args.latency:g} s, on this 2-core machine.\n\n" + text,
-    )
+    return {
+        "bare_ms": statistics.median(bare) * 1000,
+        "easel_ms": statistics.median(easel) * 1000,
+        "overhead_ms": statistics.median(overheads_ms),
+        "burst_s": burst_seconds,
+        "generate_p50": statistics.median(page_times["/"]),
+        "generate_p95": percentile(page_times["/"], 95),
+        "gallery_p50": statistics.median(page_times["/gallery/"]),
+        "gallery_p95": percentile(page_times["/gallery/"], 95),
+        "page_requests": len(page_times["/"]),
+    }
 
 
 if __name__ == "__main__":

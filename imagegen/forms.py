@@ -115,7 +115,9 @@ class GenerateForm(forms.Form):
         self.fields["reference_picks"].queryset = pick_candidates
         if not self.is_bound:
             self.initial.setdefault("submission_key", uuid.uuid4().hex)
-        self.chosen_model = self._chosen_model(models)
+        # Read once: the page renders the list, and the chosen model's ratios and sizes come from it.
+        self.model_list = list(models)
+        self.chosen_model = self._chosen_model()
         image_size = self._value("image_size") or catalog.DEFAULT_IMAGE_SIZE
         if self.chosen_model:
             if image_size not in self.chosen_model.image_sizes:
@@ -134,19 +136,34 @@ class GenerateForm(forms.Form):
             return self.data.get(self.add_prefix(name))
         return self.initial.get(name)
 
-    def _chosen_model(self, models) -> ImageModel | None:
+    def _chosen_model(self) -> ImageModel | None:
         chosen = self._value("model")
         if isinstance(chosen, ImageModel):
             return chosen
-        if chosen:
-            try:
-                return models.get(pk=chosen)
-            except (ImageModel.DoesNotExist, ValueError):
-                pass
-        default = models.filter(is_default=True).first() or models.first()
+        by_pk = {str(model.pk): model for model in self.model_list}
+        if chosen and str(chosen) in by_pk:
+            return by_pk[str(chosen)]
+        default = next((model for model in self.model_list if model.is_default), None)
+        default = default or next(iter(self.model_list), None)
         if default and not self.is_bound:
             self.initial["model"] = default.pk
         return default
+
+    @cached_property
+    def options(self) -> dict[str, list[tuple[str, str, bool]]]:
+        """(value, label, selected) for each select; the template writes the <option>s itself, as
+        Django's widget templates (an include per option) cost more than the rest of the page."""
+        model_field = self.fields["model"]
+        choices = {
+            "model": [(model.pk, model_field.label_from_instance(model)) for model in self.model_list],
+            **{name: self.fields[name].choices for name in ("aspect_ratio", "image_size", "count")},
+        }
+        return {
+            name: [
+                (str(value), label, str(value) == str(self[name].value())) for value, label in field_choices
+            ]
+            for name, field_choices in choices.items()
+        }
 
     @cached_property
     def pick_candidates(self) -> list[Image]:

@@ -1,6 +1,6 @@
 """Reads for image generation."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 
 from gallery.models import Image
@@ -16,7 +16,9 @@ def models_selectable() -> QuerySet[ImageModel]:
 
 
 def generations_with_images() -> QuerySet[Generation]:
-    return Generation.objects.select_related("model").prefetch_related(
+    # retry_count keys the card's "Try again" form (a double-click retries once), without a query per card.
+    generations = Generation.objects.select_related("model").annotate(retry_count=Count("retries"))
+    return generations.prefetch_related(
         Prefetch(
             "images",
             queryset=Image.objects.filter(trashed_at__isnull=True)
@@ -36,8 +38,15 @@ def generations_with_images() -> QuerySet[Generation]:
     )
 
 
+# A card shows only its model's name; the prices and JSON columns would be decoded for nothing.
+_MODEL_COLUMNS_CARDS_SKIP = [
+    f"model__{field.name}" for field in ImageModel._meta.concrete_fields if field.name not in ("id", "name")
+]
+
+
 def generation_list_recent(*, member, limit: int = RECENT_GENERATIONS) -> list[Generation]:
-    return list(generations_with_images().filter(member=member).order_by("-created_at", "-id")[:limit])
+    generations = generations_with_images().defer(*_MODEL_COLUMNS_CARDS_SKIP).filter(member=member)
+    return list(generations.order_by("-created_at", "-id")[:limit])
 
 
 def generation_get(*, viewer, pk: int) -> Generation:

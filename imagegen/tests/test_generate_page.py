@@ -326,3 +326,42 @@ def test_a_failed_card_says_failed_with_a_try_again_button(generate_client, imag
         2,
         generation,
     )
+
+
+def test_the_page_makes_the_same_queries_for_one_card_or_a_full_list(
+    generate_client, image_models, member, make_image
+):
+    """Failed cards (with their "Try again" key) and cards with images cost no query each."""
+    from imagegen import services
+
+    def failed_generation_with_an_image(n: int) -> Generation:
+        generation = services.generation_create(
+            member=member,
+            model=image_models[GEMINI],
+            prompt=f"harbour {n}",
+            aspect_ratio="1:1",
+            image_size="1K",
+            count=1,
+        )
+        Generation.objects.filter(pk=generation.pk).update(
+            status=Generation.Status.FAILED, stage=Generation.Stage.FAILED, error_message="Stopped."
+        )
+        make_image(owner=member, prompt=f"harbour {n}", color=(n, 10, 10), generation=generation)
+        return generation
+
+    def queries_for_the_page(failed_cards: int) -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            html = generate_client.get("/").content.decode()
+        assert html.count(">Try again</button>") == failed_cards
+        assert html.count('class="generation-images"') == failed_cards
+        return len(captured)
+
+    # A retried generation and its retry: the card's key counts the retries.
+    services.generation_retry(generation=failed_generation_with_an_image(0), member=member)
+    few = queries_for_the_page(failed_cards=1)
+    for n in range(1, 12):
+        failed_generation_with_an_image(n)
+    assert queries_for_the_page(failed_cards=11) == few  # the page lists the 12 most recent

@@ -19,4 +19,4 @@ def budget_note(context) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"budget": None}
-    return {"budget": selectors.member_budget_status(member=user)}
+    return {"budget": selectors.member_budget_status_if_limited(member=user)}

@@ -5,6 +5,7 @@ import os
 import select
 import signal
 import socket
+import sqlite3
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -136,8 +137,8 @@ class PausableProxy:
 
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
-    reason="SQLite is a file on this machine: it cannot become unreachable for 10 s. "
-    "CI's PostgreSQL run covers this; config/tests/test_pages.py covers the 503 page.",
+    reason="SQLite is a file on this machine: it cannot become unreachable; the SQLite run holds its "
+    "write lock for 10 s instead (the next test), and config/tests/test_pages.py covers the 503 page.",
 )
 def test_the_database_away_for_ten_seconds_gives_a_friendly_503_then_everything_recovers(
     member, image_models, tmp_path, tag
@@ -194,3 +195,61 @@ def test_the_database_away_for_ten_seconds_gives_a_friendly_503_then_everything_
         stop(server.process)
         stop(worker)
         proxy.close()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "sqlite",
+    reason="PostgreSQL has no database-wide write lock; its run takes the database away instead (above).",
+)
+def test_the_sqlite_database_held_by_another_writer_for_ten_seconds_delays_but_loses_nothing(
+    member, image_models, tmp_path, tag
+):
+    """SQLite's outage: another process (a backup, a shell left in a transaction) holds the write lock.
+
+    Pages keep answering (WAL readers never wait for writers), a submission waits for the lock rather
+    than failing, and the generation that finishes meanwhile is stored once the lock is released.
+    """
+    server = WebServer(tmp_path / "web.log")
+    worker = start_manage(
+        "run_worker", log=tmp_path / "worker.log", env=easel_env(EASEL_WORKER_POLL_SECONDS="0.1")
+    )
+    holder = sqlite3.connect(connection.settings_dict["NAME"], timeout=30, isolation_level=None)
+    try:
+        server.wait_until_ready()
+        auth = signed_in(member)
+        assert submit(server, auth, image_models[GEMINI], f"a slow tide {tag} [latency:3]", "before") == 200
+        generation = Generation.objects.get(submission_key="before")
+        wait_for(
+            lambda: Generation.objects.get(pk=generation.pk).request_sent_at,
+            timeout=30,
+            message="the generation to start",
+        )
+
+        holder.execute("BEGIN IMMEDIATE")  # the image arrives upstream while the lock is held
+        held_since = time.monotonic()
+        with httpx.Client(base_url=server.url, timeout=30, **auth) as client:
+            assert client.get("/").status_code == 200
+            assert client.get("/gallery/").status_code == 200
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            during = pool.submit(submit, server, auth, image_models[GEMINI], f"in the lull {tag}", "during")
+            time.sleep(max(0.0, 10 - (time.monotonic() - held_since)))
+            assert not during.done(), "the submission waits for the lock"
+            holder.execute("ROLLBACK")
+            assert during.result(timeout=30) == 200
+
+        for key in ("before", "during"):
+            settled = wait_for(
+                lambda key=key: (g := Generation.objects.get(submission_key=key)).is_finished and g,
+                timeout=60,
+                message=f"generation {key} to finish",
+            )
+            assert settled.status == Generation.Status.SUCCEEDED, settled.error_message
+            assert settled.images.count() == 1
+        assert worker.poll() is None, "the worker rode out the lock"
+    finally:
+        holder.close()
+        stop(server.process)
+        stop(worker)
+    logs = (tmp_path / "web.log").read_text() + (tmp_path / "worker.log").read_text()
+    assert "database is locked" not in logs
+    assert "Traceback" not in logs

@@ -1,6 +1,7 @@
 """Generate benchmark: real gunicorn and worker processes against the stand-in answering after 5 s.
 
-    uv run python bench/bench_generate.py [--latency 5] [--count 20]
+    uv run python bench/bench_generate.py [--latency 5] [--count 20] [--runs 3]           # SQLite
+    DATABASE_URL=postgres://USER:PASSWORD@127.0.0.1:5432/postgres uv run python bench/bench_generate.py
 
 Measures, on this machine:
 1. Easel's own overhead per generation: submit → image stored (visible to the next poll), minus the
@@ -9,7 +10,7 @@ Measures, on this machine:
    them concurrently).
 3. Meanwhile, the Generate and gallery pages' response times (p50/p95 over real HTTP).
 
-Prints a table and writes the "## Generate" section of docs/benchmarks.md.
+Prints a table and writes the "## Generate" section (or "## Generate (PostgreSQL)") of docs/benchmarks.md.
 """
 
 import argparse
@@ -17,11 +18,9 @@ import json
 import multiprocessing
 import os
 import re
-import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -31,7 +30,7 @@ import httpx
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from bench.harness import free_port  # noqa: E402
+from bench.harness import bench_setup, free_port, start, start_standin, wait_http  # noqa: E402
 from bench.report import write_section  # noqa: E402
 
 
@@ -106,11 +105,12 @@ def main() -> None:
     table += [f"| {a} | {b} | {c} |" for a, b, c in rows]
     text = "\n".join(table)
     print(text)
+    vendor = runs[0]["vendor"]
     write_section(
-        "Generate",
+        "Generate" if vendor == "SQLite" else f"Generate ({vendor})",
         "`uv run python bench/bench_generate.py` — real gunicorn (2 processes × 8 threads) and one worker "
-        f"process ({os.environ.get('EASEL_WORKER_THREADS', '20')} threads) on SQLite, the stand-in answering "
-        f"after {args.latency:g} s, on this 2-core machine; each run starts from an empty data directory. "
+        f"process ({os.environ.get('EASEL_WORKER_THREADS', '20')} threads) on {vendor}, the stand-in answering "
+        f"after {args.latency:g} s, on this 2-core machine; each run starts from an empty database. "
         "The stand-in runs at the lowest CPU priority: it plays OpenRouter, whose drawing happens on "
         "OpenRouter's machines, not Easel's. The browsing member is a separate process.\n\n" + text,
     )
@@ -118,94 +118,44 @@ def main() -> None:
 
 def measure(args) -> dict:
     """One run: fresh data, stand-in, gunicorn and worker; the numbers, then everything stopped."""
-    data_dir = Path(tempfile.mkdtemp(prefix="easel-bench-generate-"))
-    # The stand-in is a process of its own, as OpenRouter would be: it must not share this one's GIL.
-    standin_port = free_port()
-    standin = subprocess.Popen(
-        [
-            "nice",
-            "-n",
-            "19",
-            sys.executable,
-            "-m",
-            "imagegen.standin",
-            "--port",
-            str(standin_port),
-            "--latency",
-            str(args.latency),
-        ],
-        cwd=BASE_DIR,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    standin_url = f"http://127.0.0.1:{standin_port}/api/v1"
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("EASEL_", "OPENROUTER_"))},
-        "EASEL_DATA_DIR": str(data_dir),
-        "OPENROUTER_API_KEY": "sk-or-v1-bench",
-        "OPENROUTER_BASE_URL": standin_url,
+    standin_port, port = free_port(), free_port()
+    bench = bench_setup(
+        "generate",
+        OPENROUTER_API_KEY="sk-or-v1-bench",
+        OPENROUTER_BASE_URL=f"http://127.0.0.1:{standin_port}/api/v1",
         # One member submits everything here; the per-member limits would otherwise (rightly) refuse.
-        "EASEL_MAX_RUNNING_PER_MEMBER": "1000",
-        "EASEL_MAX_SUBMISSIONS_PER_MINUTE": "1000",
-        "EASEL_ACCESS_LOG": "false",
-        "PYTHONUNBUFFERED": "1",
-    }
+        EASEL_MAX_RUNNING_PER_MEMBER="1000",
+        EASEL_MAX_SUBMISSIONS_PER_MINUTE="1000",
+        EASEL_ACCESS_LOG="false",
+    )
+    env, logs = bench.env, bench.logs
     os.environ.update(env)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    import django
-
-    django.setup()
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
-
-    from imagegen.model_sync import models_sync
-    from imagegen.models import Generation
-    from imagegen.services import openrouter_client
-
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"{standin_url}/models", timeout=1)
-            break
-        except httpx.HTTPError:
-            assert time.monotonic() < deadline, "the stand-in did not start"
-            time.sleep(0.1)
-    call_command("migrate", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
-    get_user_model().objects.create_user(username="bench", password="bench-password-123")
-    models_sync(client=openrouter_client(), enable_all=True)
-
-    port = free_port()
-    logs = data_dir / "logs"
-    logs.mkdir()
-    web = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
-        cwd=BASE_DIR,
-        env={**env, "PORT": str(port)},
-        stdout=(logs / "web.log").open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "run_worker"],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=(logs / "worker.log").open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    standin_url = env["OPENROUTER_BASE_URL"]
+    processes = [
+        start_standin(port=standin_port, latency=str(args.latency), env=env, log=logs / "standin.log")
+    ]
     try:
+        import django
+
+        django.setup()
+        from django.contrib.auth import get_user_model
+        from django.core.management import call_command
+
+        from imagegen.model_sync import models_sync
+        from imagegen.models import Generation
+        from imagegen.services import openrouter_client
+
+        call_command("migrate", verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        get_user_model().objects.create_user(username="bench", password="bench-password-123")
+        models_sync(client=openrouter_client(), enable_all=True)
+        gunicorn = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
+        processes.append(start(gunicorn, {**env, "PORT": str(port)}, logs / "web.log"))
+        processes.append(start([sys.executable, "manage.py", "run_worker"], env, logs / "worker.log"))
+        base = f"http://127.0.0.1:{port}"
+        wait_http(f"{base}/healthz")
         client = httpx.Client(base_url=base, timeout=30)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                client.get("/healthz")
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.2)
         client.get("/login/")
         client.post(
             "/login/",
@@ -293,13 +243,10 @@ def measure(args) -> dict:
         page_times = results.get(timeout=60)
         browser.join()
     finally:
-        for process in (web, worker):
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=60)
-        os.killpg(standin.pid, signal.SIGTERM)
-        standin.wait(timeout=10)
+        bench.stop(processes)
 
     return {
+        "vendor": bench.vendor,
         "bare_ms": statistics.median(bare) * 1000,
         "easel_ms": statistics.median(easel) * 1000,
         "overhead_ms": statistics.median(overheads_ms),

@@ -14,17 +14,15 @@ import csv
 import json
 import os
 import secrets
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from bench.harness import drop_postgres_database, free_port, postgres_database, start, wait_http  # noqa: E402
+from bench.harness import bench_setup, free_port, start, start_standin, wait_http  # noqa: E402
 from bench.report import write_section  # noqa: E402
 
 
@@ -112,45 +110,18 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=5000)
     args = parser.parse_args()
 
-    data_dir = Path(tempfile.mkdtemp(prefix="easel-bench-load-"))
-    admin_url = os.environ.get("DATABASE_URL", "")
-    database_url, pg_name = (
-        postgres_database(admin_url) if admin_url else (f"sqlite:///{data_dir / 'easel.sqlite3'}", "")
-    )
-    vendor = "PostgreSQL" if admin_url else "SQLite"
     standin_port, web_port = free_port(), free_port()
-    env = {
-        **{
-            k: v for k, v in os.environ.items() if not k.startswith(("EASEL_", "OPENROUTER_", "DATABASE_URL"))
-        },
-        "EASEL_DATA_DIR": str(data_dir),
-        "DATABASE_URL": database_url,
-        "OPENROUTER_API_KEY": "sk-or-v1-load",
-        "OPENROUTER_BASE_URL": f"http://127.0.0.1:{standin_port}/api/v1",
-        "EASEL_ACCESS_LOG": "false",
-        "PYTHONUNBUFFERED": "1",
-    }
+    bench = bench_setup(
+        "load",
+        OPENROUTER_API_KEY="sk-or-v1-load",
+        OPENROUTER_BASE_URL=f"http://127.0.0.1:{standin_port}/api/v1",
+        EASEL_ACCESS_LOG="false",
+    )
+    data_dir, logs, vendor, env = bench.data_dir, bench.logs, bench.vendor, bench.env
     os.environ.update(env)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    logs = data_dir / "logs"
-    logs.mkdir()
-    processes = [
-        start(
-            [
-                sys.executable,
-                "-m",
-                "imagegen.standin",
-                "--port",
-                str(standin_port),
-                "--latency",
-                args.latency,
-            ],
-            env,
-            logs / "standin.log",
-        )
-    ]
+    processes = [start_standin(port=standin_port, latency=args.latency, env=env, log=logs / "standin.log")]
     try:
-        wait_http(f"http://127.0.0.1:{standin_port}/api/v1/models")
         import django
 
         django.setup()
@@ -225,14 +196,7 @@ def main() -> None:
             .annotate(n=__import__("django.db.models", fromlist=["Count"]).Count("id"))
         )
     finally:
-        for process in reversed(processes):
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=120)
-        if pg_name:
-            from django.db import connections
-
-            connections.close_all()
-            drop_postgres_database(admin_url, pg_name)
+        bench.stop(processes)
 
     locked = sum(log.read_text().count("database is locked") for log in logs.glob("*.log"))
     rows = []

@@ -10,10 +10,8 @@ file descriptors and database connections must stay flat. Writes docs/benchmarks
 
 import argparse
 import os
-import signal
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -21,7 +19,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from bench.harness import drop_postgres_database, free_port, postgres_database, start, wait_http  # noqa: E402
+from bench.harness import bench_setup, free_port, start, start_standin  # noqa: E402
 from bench.report import write_section  # noqa: E402
 
 WARM_UP = 100
@@ -65,39 +63,20 @@ def main() -> None:
     parser.add_argument("--outstanding", type=int, default=40)
     args = parser.parse_args()
 
-    data_dir = Path(tempfile.mkdtemp(prefix="easel-bench-soak-"))
-    admin_url = os.environ.get("DATABASE_URL", "")
-    database_url, pg_name = (
-        postgres_database(admin_url) if admin_url else (f"sqlite:///{data_dir / 'easel.sqlite3'}", "")
-    )
-    vendor = "PostgreSQL" if admin_url else "SQLite"
     standin_port = free_port()
-    env = {
-        **{
-            k: v for k, v in os.environ.items() if not k.startswith(("EASEL_", "OPENROUTER_", "DATABASE_URL"))
-        },
-        "EASEL_DATA_DIR": str(data_dir),
-        "DATABASE_URL": database_url,
-        "OPENROUTER_API_KEY": "sk-or-v1-soak",
-        "OPENROUTER_BASE_URL": f"http://127.0.0.1:{standin_port}/api/v1",
-        "EASEL_MAX_RUNNING_PER_MEMBER": "100000",
-        "EASEL_MAX_SUBMISSIONS_PER_MINUTE": "100000",
-        "PYTHONUNBUFFERED": "1",
-    }
+    bench = bench_setup(
+        "soak",
+        OPENROUTER_API_KEY="sk-or-v1-soak",
+        OPENROUTER_BASE_URL=f"http://127.0.0.1:{standin_port}/api/v1",
+        EASEL_MAX_RUNNING_PER_MEMBER="100000",
+        EASEL_MAX_SUBMISSIONS_PER_MINUTE="100000",
+    )
+    data_dir, logs, vendor, env = bench.data_dir, bench.logs, bench.vendor, bench.env
     os.environ.update(env)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    logs = data_dir / "logs"
-    logs.mkdir()
-    processes = [
-        start(
-            [sys.executable, "-m", "imagegen.standin", "--port", str(standin_port), "--latency", "0.1-0.5"],
-            env,
-            logs / "standin.log",
-        )
-    ]
+    processes = [start_standin(port=standin_port, latency="0.1-0.5", env=env, log=logs / "standin.log")]
     samples: list[tuple[int, dict]] = []
     try:
-        wait_http(f"http://127.0.0.1:{standin_port}/api/v1/models")
         import django
 
         django.setup()
@@ -114,7 +93,7 @@ def main() -> None:
         member = get_user_model().objects.create_user(username="soak", password="a-long-soak-password")
         worker = start([sys.executable, "manage.py", "run_worker"], env, logs / "worker.log")
         processes.append(worker)
-        database_file = None if admin_url else str(data_dir / "easel.sqlite3")
+        database_file = None if bench.pg_name else str(data_dir / "easel.sqlite3")
 
         done = threading.Event()
 
@@ -151,14 +130,7 @@ def main() -> None:
             status: Generation.objects.filter(status=status).count() for status in Generation.Status.values
         }
     finally:
-        for process in reversed(processes):
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=120)
-        if pg_name:
-            from django.db import connections
-
-            connections.close_all()
-            drop_postgres_database(admin_url, pg_name)
+        bench.stop(processes)
 
     after_warm_up = [s for finished, s in samples if finished >= WARM_UP]
     window = max(3, len(after_warm_up) // 10)

@@ -1,9 +1,14 @@
 """Starting Easel's processes for benchmarks: free ports, child processes, a throwaway PostgreSQL database."""
 
+import os
 import secrets
+import signal
 import socket
 import subprocess
+import sys
+import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -49,3 +54,63 @@ def drop_postgres_database(admin_url: str, name: str) -> None:
 
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class Bench:
+    """A benchmark's own data directory and database, and the environment Easel's processes get."""
+
+    data_dir: Path
+    logs: Path
+    vendor: str
+    env: dict[str, str]
+    admin_url: str = ""  # PostgreSQL runs: the DATABASE_URL given, used to create and drop the database
+    pg_name: str = ""
+
+    def stop(self, processes: list[subprocess.Popen]) -> None:
+        """Stop the processes (last started, first stopped), then drop a throwaway PostgreSQL database."""
+        for process in reversed(processes):
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=120)
+        if self.pg_name:
+            from django.db import connections
+
+            connections.close_all()
+            drop_postgres_database(self.admin_url, self.pg_name)
+
+
+def bench_setup(name: str, **env: str) -> Bench:
+    """A fresh data directory; SQLite in it, or a throwaway database when DATABASE_URL names a PostgreSQL."""
+    data_dir = Path(tempfile.mkdtemp(prefix=f"easel-bench-{name}-"))
+    logs = data_dir / "logs"
+    logs.mkdir()
+    admin_url = os.environ.get("DATABASE_URL", "")
+    database_url, pg_name = (
+        postgres_database(admin_url) if admin_url else (f"sqlite:///{data_dir / 'easel.sqlite3'}", "")
+    )
+    inherited = {
+        k: v for k, v in os.environ.items() if not k.startswith(("EASEL_", "OPENROUTER_", "DATABASE_URL"))
+    }
+    return Bench(
+        data_dir=data_dir,
+        logs=logs,
+        vendor="PostgreSQL" if admin_url else "SQLite",
+        env={
+            **inherited,
+            "EASEL_DATA_DIR": str(data_dir),
+            "DATABASE_URL": database_url,
+            "PYTHONUNBUFFERED": "1",
+            **env,
+        },
+        admin_url=admin_url,
+        pg_name=pg_name,
+    )
+
+
+def start_standin(*, port: int, latency: str, env: dict, log: Path) -> subprocess.Popen:
+    """The stand-in plays OpenRouter, whose work happens on OpenRouter's machines: it runs at the lowest
+    CPU priority so that drawing its PNGs takes as little as possible from the Easel being measured."""
+    command = ["nice", "-n", "19", sys.executable, "-m", "imagegen.standin", "--port", str(port)]
+    process = start([*command, "--latency", latency], env, log)
+    wait_http(f"http://127.0.0.1:{port}/api/v1/models")
+    return process

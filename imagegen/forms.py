@@ -109,14 +109,15 @@ class GenerateForm(forms.Form):
     )
     submission_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
-    def __init__(self, *args, models, pick_candidates, **kwargs):
+    def __init__(self, *args, models, pick_candidates, model_list: list[ImageModel] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["model"].queryset = models
         self.fields["reference_picks"].queryset = pick_candidates
         if not self.is_bound:
             self.initial.setdefault("submission_key", uuid.uuid4().hex)
-        # Read once: the page renders the list, and the chosen model's ratios and sizes come from it.
-        self.model_list = list(models)
+        # Read once (or handed over by the form just submitted): the page renders the list, and the
+        # chosen model's ratios and sizes come from it.
+        self.model_list = list(models) if model_list is None else model_list
         self.chosen_model = self._chosen_model()
         image_size = self._value("image_size") or catalog.DEFAULT_IMAGE_SIZE
         if self.chosen_model:

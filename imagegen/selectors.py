@@ -1,6 +1,6 @@
 """Reads for image generation."""
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from gallery.models import Image
@@ -63,11 +63,12 @@ def generation_get(*, viewer, pk: int) -> Generation:
 def reference_candidates(*, viewer, include: Image | None = None) -> QuerySet[Image]:
     """Recent team images offered as references (plus the one being edited, however old)."""
     gallery = images_in_gallery(viewer=viewer)
-    recent_ids = list(gallery.order_by("-created_at", "-id").values_list("pk", flat=True)[:PICK_CANDIDATES])
+    # Lazy (a subquery): a submission without picks never runs it, and a page runs it once.
+    recent = Q(pk__in=gallery.order_by("-created_at", "-id").values("pk")[:PICK_CANDIDATES])
     if include is not None:
-        recent_ids.append(include.pk)
+        recent |= Q(pk=include.pk)
     return (
-        gallery.filter(pk__in=recent_ids)
+        gallery.filter(recent)
         .only("pk", "prompt", "thumbnail_width", "thumbnail_height", "created_at")
         .order_by("-created_at", "-id")
     )

@@ -6,12 +6,15 @@ from imagegen.forms import GenerateForm
 from imagegen.services import GenerationRefused
 
 
-def _generate_form(request, *, data=None, files=None, initial=None, include=None) -> GenerateForm:
+def _generate_form(
+    request, *, data=None, files=None, initial=None, include=None, model_list=None
+) -> GenerateForm:
     return GenerateForm(
         data,
         files,
         initial=initial or {},
         models=selectors.models_selectable(),
+        model_list=model_list,
         pick_candidates=selectors.reference_candidates(viewer=request.user, include=include),
     )
 
@@ -56,7 +59,9 @@ def generate(request):
             if not request.htmx:
                 return redirect("imagegen:generate")
             # A fresh form keeping the settings (and prompt) for the next try, plus the new card on top.
-            next_form = _generate_form(request, initial=_initial_after_submit(form))
+            next_form = _generate_form(
+                request, initial=_initial_after_submit(form), model_list=form.model_list
+            )
             context = {"form": next_form, "new_generation": generation}
             return render(request, "imagegen/generate.html#form_after_submit", context)
     template = "imagegen/generate.html#generate_form" if request.htmx else "imagegen/generate.html"

@@ -531,6 +531,9 @@ class _Server(ThreadingHTTPServer):
     # Keep-alive connections may idle in their threads; stopping must not wait for them.
     block_on_close = False
     allow_reuse_address = True
+    # socketserver's default backlog of 5 resets connections when many clients connect at once
+    # (20 generations submitted together); OpenRouter never does that.
+    request_queue_size = 128
     standin: StandinServer
 
     def handle_error(self, request: Any, client_address: Any) -> None:

@@ -1,5 +1,8 @@
+import uuid
+
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap
 
 from imagegen import selectors, services
 from imagegen.forms import GenerateForm
@@ -58,12 +61,17 @@ def generate(request):
         else:
             if not request.htmx:
                 return redirect("imagegen:generate")
-            # A fresh form keeping the settings (and prompt) for the next try, plus the new card on top.
-            next_form = _generate_form(
-                request, initial=_initial_after_submit(form), model_list=form.model_list
-            )
-            context = {"form": next_form, "new_generation": generation}
-            return render(request, "imagegen/generate.html#form_after_submit", context)
+            if request.POST.get("form_shows_errors"):
+                # The page shows an earlier refusal: a clean form keeping the settings, plus the new card.
+                next_form = _generate_form(
+                    request, initial=_initial_after_submit(form), model_list=form.model_list
+                )
+                context = {"form": next_form, "new_generation": generation}
+                return render(request, "imagegen/generate.html#form_after_submit", context)
+            # The form on the page already holds what was sent: leave it be (no re-render, the cheapest
+            # answer to a burst of submissions), give it a new submission key and put the card on top.
+            context = {"new_generation": generation, "next_submission_key": uuid.uuid4().hex}
+            return reswap(render(request, "imagegen/generate.html#submitted", context), "none")
     template = "imagegen/generate.html#generate_form" if request.htmx else "imagegen/generate.html"
     context = {
         "form": form,

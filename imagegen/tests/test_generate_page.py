@@ -98,13 +98,40 @@ def test_submitting_creates_a_queued_generation_and_returns_its_card(generate_cl
     generation = Generation.objects.get()
     assert generation.status == Generation.Status.QUEUED
     html = response.content.decode()
-    assert 'id="generate-form"' in html
+    # The form on the page keeps what was sent: only its submission key is replaced, and the card added.
+    assert response.headers["HX-Reswap"] == "none"
+    assert 'id="generate-form"' not in html
+    key = re.search(r'name="submission_key" value="(\w+)" id="id_submission_key" hx-swap-oob="true"', html)
+    assert key
+    assert key.group(1) != generation.submission_key
     assert 'hx-swap-oob="afterbegin:#generation-list"' in html
     assert f'id="generation-{generation.pk}"' in html
     assert "a lighthouse in fog" in html
     assert 'hx-trigger="every 500ms"' in html
     assert DBTaskResult.objects.count() == 1
     assert standin.chat_request_count == calls, "the web request never calls OpenRouter"
+
+
+def test_a_submission_after_a_refusal_swaps_in_a_clean_form(generate_client, image_models):
+    refused = post(generate_client, image_models[GEMINI], prompt="", submission_key="one")
+    assert refused.status_code == 422
+    assert 'name="form_shows_errors"' in refused.content.decode()
+
+    response = post(
+        generate_client,
+        image_models[GEMINI],
+        prompt="a second try",
+        submission_key="one",
+        form_shows_errors="1",
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "HX-Reswap" not in response.headers
+    assert 'id="generate-form"' in html
+    assert "a second try" in html
+    assert "Write a prompt" not in html
+    assert 'name="form_shows_errors"' not in html
+    assert 'hx-swap-oob="afterbegin:#generation-list"' in html
 
 
 def test_without_javascript_submitting_redirects_back_to_the_page(generate_client, image_models):

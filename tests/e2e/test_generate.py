@@ -73,7 +73,9 @@ def test_out_of_credits_shows_a_plain_message_and_try_again(
     assert "Traceback" not in card.inner_text()
 
 
-def test_a_refused_submission_shows_its_message_beside_the_field(live_server, page, member, image_models):
+def test_a_refused_submission_shows_its_message_beside_the_field(
+    live_server, page, member, image_models, tag
+):
     log_in(page, live_server.url, "mira")
     page.get_by_role(
         "button", name="Generate"
@@ -82,3 +84,18 @@ def test_a_refused_submission_shows_its_message_beside_the_field(live_server, pa
     expect(page.get_by_text("Write a prompt describing the image.")).to_be_visible()
     expect(page.get_by_label("Prompt")).to_have_attribute("aria-invalid", "true")
     assert "generation-card" not in page.content()
+
+    # Then three submissions: the refusal clears, the form keeps its settings, and each makes its own card.
+    page.get_by_label("Prompt").fill(f"a quiet harbour {tag}")
+    page.get_by_label("Aspect ratio").select_option(label="16:9 — 1344×768")
+    page.get_by_role("button", name="Generate").click()
+    cards = page.locator("article.generation-card")
+    expect(cards).to_have_count(1)
+    expect(page.get_by_text("Write a prompt describing the image.")).to_have_count(0)
+    for count, prompt in enumerate((f"a busy harbour {tag}", f"a calm harbour {tag}"), start=2):
+        page.get_by_label("Prompt").fill(prompt)
+        page.get_by_role("button", name="Generate").click()
+        expect(cards).to_have_count(count)
+        expect(cards.first).to_contain_text(prompt)
+        expect(cards.first).to_contain_text("16:9")
+        expect(page.get_by_label("Prompt")).to_have_value(prompt)

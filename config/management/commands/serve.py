@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -68,7 +69,8 @@ class Command(BaseCommand):
                 self._start_standin(env)
             self._start("web", [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"], env)
             self._start("worker", [sys.executable, "manage.py", "run_worker"], env)
-            self._wait_for_port("web", "127.0.0.1" if bind in ("0.0.0.0", "::") else bind, port)
+            local = "127.0.0.1" if bind in ("0.0.0.0", "::") else bind
+            self._wait_until_answering("web", f"http://{local}:{port}/healthz")
             host = "localhost" if bind in ("0.0.0.0", "127.0.0.1", "::") else bind
             self.stdout.write(
                 self.style.SUCCESS(f"Easel is running at http://{host}:{port}/  (Ctrl-C stops it)")
@@ -114,7 +116,7 @@ class Command(BaseCommand):
         self._start(
             "stand-in", [sys.executable, "manage.py", "openrouter_standin", "--port", str(standin_port)], env
         )
-        self._wait_for_port("stand-in", "127.0.0.1", standin_port)
+        self._wait_until_answering("stand-in", f"http://127.0.0.1:{standin_port}/api/v1/models")
         env.update(
             OPENROUTER_BASE_URL=f"http://127.0.0.1:{standin_port}/api/v1",
             OPENROUTER_API_KEY="sk-or-v1-offline-stand-in",
@@ -139,7 +141,8 @@ class Command(BaseCommand):
         process = subprocess.Popen(command, env=env, cwd=BASE_DIR, start_new_session=True)
         self.children.append(Child(name, process))
 
-    def _wait_for_port(self, name: str, host: str, port: int, timeout: float = 30) -> None:
+    def _wait_until_answering(self, name: str, url: str, timeout: float = 90) -> None:
+        """Until `url` answers over HTTP: a bound port is not enough, the app must have loaded."""
         deadline = time.monotonic() + timeout
         child = next(c for c in self.children if c.name == name)
         while time.monotonic() < deadline:
@@ -150,11 +153,12 @@ class Command(BaseCommand):
                     f"The {name} process exited with code {child.process.returncode} while starting."
                 )
             try:
-                with socket.create_connection((host, port), timeout=0.5):
+                if httpx.get(url, timeout=2).status_code < 500:
                     return
-            except OSError:
-                time.sleep(0.1)
-        raise CommandError(f"The {name} process did not listen on port {port} within {timeout:.0f} s.")
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise CommandError(f"The {name} process did not answer at {url} within {timeout:.0f} s.")
 
     def _supervise(self) -> int:
         while not self.stopping:

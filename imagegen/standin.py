@@ -1322,8 +1322,8 @@ class _Handler(BaseHTTPRequestHandler):
                     return
                 for piece in pieces:
                     self._write_chunk(piece)
+        self._finish(reply, request, started)  # before the stream's end reaches the client
         self._end_chunks()
-        self._finish(reply, request, started)
 
     def _trickle(self, data: bytes) -> None:
         steps = 50
@@ -1365,9 +1365,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self._write(body[start : start + size])
                 if self.standin.stopping.wait(self.standin.slow_seconds / steps):
                     raise _ClientGone
+            self._finish(reply, request, started)
         else:
+            # Recorded (and charged) before the last byte goes out, as OpenRouter has by then: a client
+            # that has read the whole answer then always finds the generation and the spend.
+            self._finish(reply, request, started)
             self._write(body)
-        self._finish(reply, request, started)
 
     def _completion_body(self, reply: _Reply) -> bytes:
         message: dict[str, Any] = {

@@ -30,6 +30,11 @@ def sniff_mime_type(data: bytes) -> str:
     return ""
 
 
+def new_submission_key() -> str:
+    """A fresh key for the form's next submission: a double-click sends the same one twice."""
+    return uuid.uuid4().hex
+
+
 class ModelChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, model: ImageModel) -> str:
         if model.price_per_image is None:
@@ -114,7 +119,7 @@ class GenerateForm(forms.Form):
         self.fields["model"].queryset = models
         self.fields["reference_picks"].queryset = pick_candidates
         if not self.is_bound:
-            self.initial.setdefault("submission_key", uuid.uuid4().hex)
+            self.initial.setdefault("submission_key", new_submission_key())
         # Read once (or handed over by the form just submitted): the page renders the list, and the
         # chosen model's ratios and sizes come from it.
         self.model_list = list(models) if model_list is None else model_list
@@ -159,12 +164,11 @@ class GenerateForm(forms.Form):
             "model": [(model.pk, model_field.label_from_instance(model)) for model in self.model_list],
             **{name: self.fields[name].choices for name in ("aspect_ratio", "image_size", "count")},
         }
-        return {
-            name: [
-                (str(value), label, str(value) == str(self[name].value())) for value, label in field_choices
-            ]
-            for name, field_choices in choices.items()
-        }
+        options = {}
+        for name, field_choices in choices.items():
+            selected = str(self[name].value())
+            options[name] = [(str(value), label, str(value) == selected) for value, label in field_choices]
+        return options
 
     @cached_property
     def pick_candidates(self) -> list[Image]:

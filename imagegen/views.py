@@ -1,11 +1,9 @@
-import uuid
-
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap
 
 from imagegen import selectors, services
-from imagegen.forms import GenerateForm
+from imagegen.forms import GenerateForm, new_submission_key
 from imagegen.services import GenerationRefused
 
 
@@ -70,7 +68,7 @@ def generate(request):
                 return render(request, "imagegen/generate.html#form_after_submit", context)
             # The form on the page already holds what was sent: leave it be (no re-render, the cheapest
             # answer to a burst of submissions), give it a new submission key and put the card on top.
-            context = {"new_generation": generation, "next_submission_key": uuid.uuid4().hex}
+            context = {"new_generation": generation, "next_submission_key": new_submission_key()}
             return reswap(render(request, "imagegen/generate.html#submitted", context), "none")
     template = "imagegen/generate.html#generate_form" if request.htmx else "imagegen/generate.html"
     context = {

@@ -44,6 +44,18 @@ def submit(server: WebServer, auth: dict, model, prompt: str, key: str) -> int |
         return "dropped"
 
 
+def submit_and_wait_until_sent(server: WebServer, auth: dict, model, prompt: str) -> Generation:
+    """Submit (key "before") and wait until the worker has sent its request upstream."""
+    assert submit(server, auth, model, prompt, "before") == 200
+    generation = Generation.objects.get(submission_key="before")
+    wait_for(
+        lambda: Generation.objects.get(pk=generation.pk).request_sent_at,
+        timeout=30,
+        message="the generation to start",
+    )
+    return generation
+
+
 def test_killing_the_web_process_during_submits_loses_nothing_acknowledged(
     member, image_models, tmp_path, tag
 ):
@@ -155,12 +167,8 @@ def test_the_database_away_for_ten_seconds_gives_a_friendly_503_then_everything_
     try:
         server.wait_until_ready()
         auth = signed_in(member)
-        assert submit(server, auth, image_models[GEMINI], f"a slow tide {tag} [latency:4]", "before") == 200
-        generation = Generation.objects.get(submission_key="before")
-        wait_for(
-            lambda: Generation.objects.get(pk=generation.pk).request_sent_at,
-            timeout=30,
-            message="the generation to start",
+        generation = submit_and_wait_until_sent(
+            server, auth, image_models[GEMINI], f"a slow tide {tag} [latency:4]"
         )
 
         proxy.pause()  # the generation finishes upstream while the database is away
@@ -217,13 +225,7 @@ def test_the_sqlite_database_held_by_another_writer_for_ten_seconds_delays_but_l
     try:
         server.wait_until_ready()
         auth = signed_in(member)
-        assert submit(server, auth, image_models[GEMINI], f"a slow tide {tag} [latency:3]", "before") == 200
-        generation = Generation.objects.get(submission_key="before")
-        wait_for(
-            lambda: Generation.objects.get(pk=generation.pk).request_sent_at,
-            timeout=30,
-            message="the generation to start",
-        )
+        submit_and_wait_until_sent(server, auth, image_models[GEMINI], f"a slow tide {tag} [latency:3]")
 
         holder.execute("BEGIN IMMEDIATE")  # the image arrives upstream while the lock is held
         held_since = time.monotonic()

@@ -1,4 +1,4 @@
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 PASSWORD = "a-long-test-password"
 
@@ -9,3 +9,17 @@ def log_in(page: Page, base_url: str, username: str, password: str = PASSWORD) -
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def loaded_natural_width(image: Locator) -> int:
+    """The picture's decoded width once the browser has finished loading it (0 if loading failed).
+
+    Reading `img.complete` straight after the page shows is a race: the file may still be on its way.
+    """
+    image.scroll_into_view_if_needed()  # a lazy image starts loading only near the viewport
+    return image.evaluate(
+        """img => img.complete ? img.naturalWidth : new Promise(resolve => {
+            img.addEventListener("load", () => resolve(img.naturalWidth), {once: true});
+            img.addEventListener("error", () => resolve(0), {once: true});
+        })"""
+    )

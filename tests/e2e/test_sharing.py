@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from gallery.models import Collection, CollectionItem
 from sharing import services
 from sharing.models import Expiry
-from tests.e2e.helpers import log_in
+from tests.e2e.helpers import loaded_natural_width, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -56,7 +56,7 @@ def test_share_an_image_open_it_signed_out_download_it_then_revoke_it(
     assert response.status == 200
     picture = public.get_by_role("img", name="Shared image")
     expect(picture).to_be_visible()
-    assert picture.evaluate("img => img.complete && img.naturalWidth") == image.width
+    assert loaded_natural_width(picture) == image.width
     expect(public.locator("img")).to_have_count(1)  # only the shared image
     expect(public.locator("nav")).to_have_count(0)  # no app navigation
     expect(public.get_by_text("mira")).to_have_count(0)  # no member names
@@ -118,6 +118,6 @@ def test_a_password_link_opens_in_a_browser_only_after_the_password(
     thumbnails = public.locator(".share-grid img")
     expect(thumbnails).to_have_count(2)
     for n in range(2):
-        assert thumbnails.nth(n).evaluate("img => img.complete && img.naturalWidth") > 0
+        assert loaded_natural_width(thumbnails.nth(n)) > 0
     assert violations == []
     stranger.close()

@@ -112,18 +112,28 @@ def test_key_needs_a_key_and_reports_spend(standin):
     assert data["usage"] == pytest.approx(float(standin.spent))
 
 
-def test_generation_record_appears_shortly_after_the_generation(standin):
-    response = chat(standin, body("a teal cube"))
-    generation_id = response.headers["x-generation-id"]
-    url = f"{standin.base_url}/generation"
-    assert httpx.get(url, params={"id": generation_id}, headers=AUTH).status_code == 404
-    time.sleep(0.35)
-    record = httpx.get(url, params={"id": generation_id}, headers=AUTH).json()["data"]
-    assert record["id"] == generation_id
-    assert record["native_tokens_completion_images"] == 1290
-    assert record["total_cost"] > 0.0387
-    assert record["provider_name"] == "Google AI Studio"
-    assert httpx.get(url, params={"id": "gen-1-nope"}, headers=AUTH).status_code == 404
+def test_generation_record_appears_shortly_after_the_generation():
+    # A server of its own with a delay long enough that a busy CI machine cannot outrun the "not yet".
+    server = StandinServer(stats_delay=2.0).start()
+    try:
+        response = chat(server, body("a teal cube"))
+        answered = time.monotonic()
+        generation_id = response.headers["x-generation-id"]
+        url = f"{server.base_url}/generation"
+        assert httpx.get(url, params={"id": generation_id}, headers=AUTH).status_code == 404
+        deadline = answered + 20
+        while (found := httpx.get(url, params={"id": generation_id}, headers=AUTH)).status_code == 404:
+            assert time.monotonic() < deadline, "the generation record never appeared"
+            time.sleep(0.1)
+        assert time.monotonic() - answered >= 1.5  # the delay is measured from the answer's end, give or take
+        record = found.json()["data"]
+        assert record["id"] == generation_id
+        assert record["native_tokens_completion_images"] == 1290
+        assert record["total_cost"] > 0.0387
+        assert record["provider_name"] == "Google AI Studio"
+        assert httpx.get(url, params={"id": "gen-1-nope"}, headers=AUTH).status_code == 404
+    finally:
+        server.stop()
 
 
 # POST /chat/completions: validation

@@ -71,7 +71,9 @@ def test_killing_the_web_process_during_submits_loses_nothing_acknowledged(
                 key: pool.submit(submit, server, auth, image_models[GEMINI], f"a kite {key}", key)
                 for key in keys
             }
-            time.sleep(0.4)  # requests are in flight
+            # Kill once requests are flowing: some answered, most still queued or in flight.
+            while sum(future.done() for future in futures.values()) < 3:
+                time.sleep(0.01)
             for pid in gunicorn_workers(server.process.pid):
                 os.kill(pid, signal.SIGKILL)
             outcomes = {key: future.result() for key, future in futures.items()}

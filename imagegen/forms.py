@@ -3,6 +3,7 @@ from functools import cached_property
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from gallery import files
 from gallery.models import Image
@@ -36,6 +37,17 @@ def new_submission_key() -> str:
 
 
 class ModelChoiceField(forms.ModelChoiceField):
+    # The form reads the enabled models once; a submission's choice is found among them, not by a query.
+    known_models: dict[str, ImageModel] | None = None
+
+    def to_python(self, value):
+        if value in self.empty_values or self.known_models is None:
+            return super().to_python(value)
+        try:
+            return self.known_models[str(value)]
+        except KeyError:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from None
+
     def label_from_instance(self, model: ImageModel) -> str:
         if model.price_per_image is None:
             return model.name
@@ -123,6 +135,7 @@ class GenerateForm(forms.Form):
         # Read once (or handed over by the form just submitted): the page renders the list, and the
         # chosen model's ratios and sizes come from it.
         self.model_list = list(models) if model_list is None else model_list
+        self.fields["model"].known_models = {str(model.pk): model for model in self.model_list}
         self.chosen_model = self._chosen_model()
         image_size = self._value("image_size") or catalog.DEFAULT_IMAGE_SIZE
         if self.chosen_model:
@@ -146,7 +159,7 @@ class GenerateForm(forms.Form):
         chosen = self._value("model")
         if isinstance(chosen, ImageModel):
             return chosen
-        by_pk = {str(model.pk): model for model in self.model_list}
+        by_pk = self.fields["model"].known_models
         if chosen and str(chosen) in by_pk:
             return by_pk[str(chosen)]
         default = next((model for model in self.model_list if model.is_default), None)

@@ -120,7 +120,12 @@ def team_default_limit() -> Decimal | None:
 
 def monthly_limit(*, member) -> Decimal | None:
     """The member's own limit, else the team default; None means unlimited."""
-    own = MemberBudget.objects.filter(member=member).values_list("monthly_limit_usd", flat=True).first()
+    return limit_of(MemberBudget.objects.filter(member=member).first())
+
+
+def limit_of(budget: MemberBudget | None) -> Decimal | None:
+    """monthly_limit() for a MemberBudget row already read."""
+    own = budget.monthly_limit_usd if budget is not None else None
     return own if own is not None else team_default_limit()
 
 

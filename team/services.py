@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from imagegen.models import Generation, ImageModel
@@ -41,11 +42,11 @@ def generation_admit(*, member, model: ImageModel, image_size: str, count: int) 
     """
     from team import refusals  # imagegen.services imports this module; see team/refusals.py
 
-    _lock_member(member=member)
+    budget = _lock_member(member=member)
     now = timezone.now()  # after the lock, which may have been waited for
 
     worst_case = model.cost_for(image_size=image_size, count=count)
-    limit = selectors.monthly_limit(member=member)
+    limit = selectors.limit_of(budget)
     if limit is not None:
         if worst_case is None:
             raise refusals.PriceUnknown(
@@ -60,18 +61,25 @@ def generation_admit(*, member, model: ImageModel, image_size: str, count: int) 
         if worst_case > left:
             raise refusals.OverBudget(_over_budget_message(worst_case, left, limit, month))
 
-    in_progress = Generation.objects.filter(member=member, status__in=selectors.IN_PROGRESS).count()
+    # One read for both limits: the member's unfinished generations and those of the last minute.
+    window_start = now - RATE_WINDOW
+    open_or_recent = (
+        Generation.objects.filter(member=member)
+        .filter(Q(status__in=selectors.IN_PROGRESS) | Q(created_at__gt=window_start))
+        .values_list("status", "created_at")
+    )
+    in_progress, recent = 0, []
+    for status, created_at in open_or_recent:
+        in_progress += status in selectors.IN_PROGRESS
+        if created_at > window_start:
+            recent.append(created_at)
+    recent.sort()
     if in_progress >= settings.MAX_RUNNING_PER_MEMBER:
         raise refusals.TooManyRunning(
             f"You already have {in_progress} generations queued or running; the limit is "
             f"{settings.MAX_RUNNING_PER_MEMBER} at a time. Try again when one of them finishes."
         )
 
-    recent = list(
-        Generation.objects.filter(member=member, created_at__gt=now - RATE_WINDOW)
-        .order_by("created_at")
-        .values_list("created_at", flat=True)
-    )
     allowed = settings.MAX_SUBMISSIONS_PER_MINUTE
     if len(recent) >= allowed:
         # The window frees a place when the submission that keeps it full turns a minute old.
@@ -85,12 +93,12 @@ def generation_admit(*, member, model: ImageModel, image_size: str, count: int) 
     return worst_case or Decimal(0)
 
 
-def _lock_member(*, member) -> None:
+def _lock_member(*, member) -> MemberBudget:
     """Take the member's lock row (created on first use) until the surrounding transaction ends."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("generation_admit must run inside the transaction that creates the generation.")
-    MemberBudget.objects.get_or_create(member=member)
-    MemberBudget.objects.select_for_update().get(member=member)
+    budget, _created = MemberBudget.objects.select_for_update().get_or_create(member=member)
+    return budget
 
 
 def _over_budget_message(worst_case: Decimal, left: Decimal, limit: Decimal, month) -> str:

@@ -392,3 +392,22 @@ def test_the_page_makes_the_same_queries_for_one_card_or_a_full_list(
     for n in range(1, 12):
         failed_generation_with_an_image(n)
     assert queries_for_the_page(failed_cards=11) == few  # the page lists the 12 most recent
+
+
+def test_a_submission_reads_the_models_and_the_members_budget_row_once_each(generate_client, image_models):
+    """A burst of submissions competes with the pages for the CPU: each reads only what it must."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    post(generate_client, image_models[GEMINI], prompt="warm-up")  # creates the member's budget row
+    with CaptureQueriesContext(connection) as captured:
+        response = post(
+            generate_client, image_models[GEMINI], prompt="a harbour at dawn", submission_key="k-1"
+        )
+    assert response.status_code == 200
+    reads = [query["sql"] for query in captured if query["sql"].startswith("SELECT")]
+    assert sum('FROM "imagegen_imagemodel"' in sql for sql in reads) == 1
+    # The admission's lock read, then the budget note's read after the commit.
+    assert sum('FROM "team_memberbudget"' in sql for sql in reads) == 2
+    # Running and last-minute generations in one read; the double-click check is the other.
+    assert sum('FROM "imagegen_generation"' in sql for sql in reads) == 2

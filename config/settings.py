@@ -248,6 +248,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 # --- Background tasks ------------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 WORKER_THREADS = env_int("EASEL_WORKER_THREADS", 20, minimum=1, maximum=200)
+# How far the worker lowers its CPU priority (Unix niceness): on a shared machine, decoding and
+# thumbnailing a burst of images yields to the web processes, so pages stay quick. 0 keeps it equal.
+WORKER_NICENESS = env_int("EASEL_WORKER_NICENESS", 10, minimum=0, maximum=19)
 WORKER_POLL_SECONDS = env_float("EASEL_WORKER_POLL_SECONDS", 0.1, minimum=0.01)
 HEARTBEAT_SECONDS = env_float("EASEL_HEARTBEAT_SECONDS", 10, minimum=0.1)
 HEARTBEAT_STALE_SECONDS = env_float("EASEL_HEARTBEAT_STALE_SECONDS", 60, minimum=0.5)

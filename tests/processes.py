@@ -72,6 +72,9 @@ def easel_env(**extra: str) -> dict[str, str]:
         OPENROUTER_IDLE_TIMEOUT=str(settings.OPENROUTER_IDLE_TIMEOUT),
         OPENROUTER_TOTAL_TIMEOUT=str(settings.OPENROUTER_TOTAL_TIMEOUT),
         PYTHONUNBUFFERED="1",
+        # The worker processes started here compete with the test runner itself, not with a web page;
+        # test_the_worker_lowers_its_own_cpu_priority checks the default.
+        EASEL_WORKER_NICENESS="0",
     )
     env.update(extra)
     return env

@@ -88,3 +88,20 @@ def test_a_killed_worker_leaves_a_stale_heartbeat_that_recovery_settles(member, 
     assert settled.status == Generation.Status.FAILED
     assert settled.error_kind == "interrupted"
     assert settled.error_message.startswith("Interrupted:")
+
+
+def test_the_worker_lowers_its_own_cpu_priority(tmp_path):
+    """By default the worker yields the CPU to the web processes (EASEL_WORKER_NICENESS=10)."""
+    env = easel_env()
+    del env["EASEL_WORKER_NICENESS"]
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    worker = start_manage("run_worker", env=env, log=tmp_path / "worker.log")
+    try:
+        wait_for(
+            lambda: os.getpriority(os.PRIO_PROCESS, worker.pid) != own,
+            timeout=30,
+            message="the worker to lower its priority",
+        )
+        assert os.getpriority(os.PRIO_PROCESS, worker.pid) == min(own + 10, 19)
+    finally:
+        stop(worker)

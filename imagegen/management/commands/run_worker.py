@@ -1,3 +1,5 @@
+import os
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils.crypto import get_random_string
@@ -19,6 +21,8 @@ class Command(BaseCommand):
         parser.add_argument("--worker-id", default="", help="A unique id for this worker (default: random).")
 
     def handle(self, *, threads: int, worker_id: str, verbosity: int, **options):
+        if settings.WORKER_NICENESS:
+            os.nice(settings.WORKER_NICENESS)
         worker = PoolWorker(
             worker_id=worker_id or f"worker-{get_random_string(12)}",
             threads=max(1, threads),

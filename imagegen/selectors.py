@@ -49,6 +49,20 @@ def generation_list_recent(*, member, limit: int = RECENT_GENERATIONS) -> list[G
     return list(generations.order_by("-created_at", "-id")[:limit])
 
 
+MAX_LIVE_CARDS = 50
+
+
+def generations_by_ids(*, viewer, ids: list[str]) -> list[Generation]:
+    """The viewer's generations among `ids` (as sent by a page; anything not a number is ignored)."""
+    wanted = {int(pk) for pk in ids[:MAX_LIVE_CARDS] if pk.isascii() and pk.isdigit() and len(pk) < 19}
+    if not wanted:
+        return []
+    generations = generations_with_images().filter(pk__in=wanted)
+    if not viewer.is_staff:
+        generations = generations.filter(member=viewer)
+    return list(generations.order_by("-created_at", "-id"))
+
+
 def generation_get(*, viewer, pk: int) -> Generation:
     """A generation its member (or staff) may see; anyone else gets the same 404 as an unknown id."""
     generations = generations_with_images()

@@ -7,6 +7,7 @@ app_name = "imagegen"
 urlpatterns = [
     path("", views.generate, name="generate"),
     path("generate/options/", views.model_options, name="model_options"),
+    path("generations/updates/", views.generation_updates, name="generation_updates"),
     path("generations/<int:pk>/", views.generation_card, name="generation_card"),
     path("generations/<int:pk>/retry/", views.generation_retry, name="generation_retry"),
 ]

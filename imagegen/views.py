@@ -47,7 +47,8 @@ def generate(request):
     if request.method == "GET":
         initial, include = _remix_initial(request)
         form = _generate_form(request, initial=initial, include=include)
-        context = {"form": form, "generations": selectors.generation_list_recent(member=request.user)}
+        generations = selectors.generation_list_recent(member=request.user)
+        context = {"form": form, "generations": generations, "live": _any_running(generations)}
         return render(request, "imagegen/generate.html", context)
 
     form = _generate_form(request, data=request.POST, files=request.FILES)
@@ -99,11 +100,23 @@ def model_options(request):
     return render(request, "imagegen/generate.html#model_options", {"form": form})
 
 
+def _any_running(generations) -> bool:
+    return any(not generation.is_finished for generation in generations)
+
+
 @require_GET
 def generation_card(request, pk: int):
     generation = selectors.generation_get(viewer=request.user, pk=pk)
     template = "imagegen/generate.html#generation_card" if request.htmx else "imagegen/generation_detail.html"
-    return render(request, template, {"generation": generation})
+    return render(request, template, {"generation": generation, "live": not generation.is_finished})
+
+
+@require_GET
+def generation_updates(request):
+    """The running cards named by the page (`?live=<id>`, repeated), re-rendered as out-of-band swaps."""
+    generations = selectors.generations_by_ids(viewer=request.user, ids=request.GET.getlist("live"))
+    context = {"generations": generations, "live": _any_running(generations)}
+    return render(request, "imagegen/generate.html#updates", context)
 
 
 @require_POST
@@ -121,4 +134,4 @@ def generation_retry(request, pk: int):
         )
     if not request.htmx:
         return redirect("imagegen:generate")
-    return render(request, "imagegen/generate.html#generation_card", {"generation": generation})
+    return render(request, "imagegen/generate.html#retried", {"generation": generation})

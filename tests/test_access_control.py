@@ -122,6 +122,13 @@ ROWS = [
         members(200, other=404),
     ),
     Row(
+        # Everyone signed in gets an answer; it holds only their own cards (test_generate_page checks).
+        "imagegen:generation_updates",
+        "GET",
+        lambda w, role: reverse("imagegen:generation_updates") + f"?live={w.generation.pk}",
+        members(200),
+    ),
+    Row(
         "imagegen:generation_retry",
         "POST",
         url("imagegen:generation_retry", lambda w: w.generation.pk),

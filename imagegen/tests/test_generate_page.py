@@ -107,7 +107,11 @@ def test_submitting_creates_a_queued_generation_and_returns_its_card(generate_cl
     assert 'hx-swap-oob="afterbegin:#generation-list"' in html
     assert f'id="generation-{generation.pk}"' in html
     assert "a lighthouse in fog" in html
-    assert 'hx-trigger="every 500ms"' in html
+    # The page's one poller starts (or keeps) polling, and the new card is among those it asks for.
+    assert re.search(
+        r'id="live-updates" hidden hx-get="/generations/updates/" hx-trigger="every 500ms"', html
+    )
+    assert f'<input type="hidden" name="live" value="{generation.pk}">' in html
     assert DBTaskResult.objects.count() == 1
     assert standin.chat_request_count == calls, "the web request never calls OpenRouter"
 
@@ -340,7 +344,7 @@ def test_a_failed_card_says_failed_with_a_try_again_button(generate_client, imag
     html = generate_client.get(f"/generations/{generation.pk}/", HTTP_HX_REQUEST="true").content.decode()
     assert "Failed: OpenRouter says the account is out of credits." in html
     assert ">Try again</button>" in html
-    assert "hx-trigger" not in html, "a finished card stops polling"
+    assert 'name="live"' not in html, "a finished card is no longer asked for"
 
     response = generate_client.post(
         f"/generations/{generation.pk}/retry/", {"submission_key": "r1"}, HTTP_HX_REQUEST="true"
@@ -411,3 +415,54 @@ def test_a_submission_reads_the_models_and_the_members_budget_row_once_each(gene
     assert sum('FROM "team_memberbudget"' in sql for sql in reads) == 2
     # Running and last-minute generations in one read; the double-click check is the other.
     assert sum('FROM "imagegen_generation"' in sql for sql in reads) == 2
+
+
+def test_one_request_brings_every_running_card_on_the_page_up_to_date(
+    generate_client, image_models, member, other_member
+):
+    from imagegen import services
+
+    def create(owner, prompt: str) -> Generation:
+        return services.generation_create(
+            member=owner,
+            model=image_models[GEMINI],
+            prompt=prompt,
+            aspect_ratio="1:1",
+            image_size="1K",
+            count=1,
+        )
+
+    running = [create(member, f"running {n}") for n in range(3)]
+    finished = create(member, "finished")
+    Generation.objects.filter(pk=finished.pk).update(status=Generation.Status.SUCCEEDED, stage="done")
+    someone_elses = create(other_member, "someone else's secret prompt")
+
+    page = generate_client.get("/").content.decode()
+    assert page.count('hx-trigger="every 500ms"') == 1, "one poller for the page, not one per card"
+    assert sorted(re.findall(r'name="live" value="(\d+)"', page)) == sorted(str(g.pk) for g in running)
+
+    Generation.objects.filter(pk=running[0].pk).update(
+        stage=Generation.Stage.RECEIVING, bytes_received=52_224
+    )
+    asked = [*(str(g.pk) for g in running), str(someone_elses.pk), "x", "²", "-1"]
+    html = generate_client.get(
+        "/generations/updates/", {"live": asked}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    cards = re.findall(r'<article id="generation-(\d+)"[^>]* hx-swap-oob="true"', html)
+    assert sorted(cards) == sorted(str(g.pk) for g in running)
+    assert "51 KB received" in html
+    assert "someone else" not in html
+    assert re.search(r'id="live-updates" hidden hx-get="/generations/updates/" hx-trigger="every 500ms"[^>]*'
+                     r'hx-swap-oob="true"', html)  # fmt: skip
+
+    # When the last running card finishes, its final state is sent and the poller stops.
+    Generation.objects.filter(pk__in=[g.pk for g in running]).update(
+        status=Generation.Status.FAILED, stage="failed"
+    )
+    html = generate_client.get(
+        "/generations/updates/", {"live": [str(g.pk) for g in running]}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert html.count(">Try again</button>") == 3
+    assert 'name="live"' not in html
+    assert '<div id="live-updates" hidden hx-swap-oob="true"></div>' in html
+    assert generate_client.get("/generations/updates/").status_code == 200  # nothing asked: nothing sent

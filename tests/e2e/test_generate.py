@@ -72,6 +72,42 @@ def test_out_of_credits_shows_a_plain_message_and_try_again(
     expect(card.get_by_role("button", name="Try again")).to_be_visible()
     assert "Traceback" not in card.inner_text()
 
+    # Trying again adds a new card, which the page's poller follows to its own end.
+    card.get_by_role("button", name="Try again").click()
+    cards = page.locator("article.generation-card").filter(has_text=prompt)
+    expect(cards).to_have_count(2)
+    expect(cards.first.get_by_role("alert")).to_contain_text("credits", timeout=20_000)
+
+
+def test_several_cards_run_at_once_and_one_request_keeps_them_all_live(
+    live_server, page, member, image_models, task_worker, tag
+):
+    polls = []
+    page.on("request", lambda request: polls.append(request.url) if "/generations/" in request.url else None)
+    log_in(page, live_server.url, "mira")
+    prompts = [f"a lantern {n} {tag} [latency:2]" for n in range(3)]
+    started = time.monotonic()
+    for prompt in prompts:
+        page.get_by_label("Prompt").fill(prompt)
+        page.get_by_role("button", name="Generate").click()
+        expect(page.locator("article.generation-card").filter(has_text=prompt)).to_be_visible()
+    for prompt in prompts:
+        card = page.locator("article.generation-card").filter(has_text=prompt)
+        expect(card.get_by_role("img", name=prompt)).to_be_visible(timeout=30_000)
+    seconds = time.monotonic() - started
+
+    assert polls
+    assert all("/generations/updates/?" in url for url in polls), set(polls)
+    assert len(polls) <= seconds * 2 + 3, "one request every 500 ms for the page, not one per card"
+    ids = page.locator("article.generation-card").evaluate_all(
+        "cards => cards.map(card => card.id.split('-')[1])"
+    )
+    assert len(ids) == 3
+    assert all(f"live={pk}" in " ".join(polls) for pk in ids)  # every card was asked for
+    settled = len(polls)
+    page.wait_for_timeout(1500)
+    assert len(polls) == settled, "with nothing running the page stops asking"
+
 
 def test_a_refused_submission_shows_its_message_beside_the_field(
     live_server, page, member, image_models, tag

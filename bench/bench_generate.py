@@ -8,7 +8,9 @@ Measures, on this machine:
    upstream time, beside a bare httpx script doing the same request against the same stand-in.
 2. 20 generations submitted at once: all finish within 2× the upstream latency (the worker runs
    them concurrently).
-3. Meanwhile, the Generate and gallery pages' response times (p50/p95 over real HTTP).
+3. Meanwhile, the Generate and gallery pages' response times (p50/p95 over real HTTP), for a member
+   browsing while the member who submitted keeps the Generate page open (its one poll for all running
+   cards every 500 ms, as htmx sends it).
 
 Prints a table and writes the "## Generate" section (or "## Generate (PostgreSQL)") of docs/benchmarks.md.
 """
@@ -41,8 +43,11 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 def browse(base: str, cookies: dict, ready, stop, results) -> None:
-    """A member reloading the Generate and gallery pages until told to stop; sends back the times (ms)."""
-    page_times: dict[str, list[float]] = {"/": [], "/gallery/": []}
+    """A member reloading the Generate and gallery pages until told to stop.
+
+    Sends back, per page, (when it was asked for, on the shared monotonic clock; how long it took in ms).
+    """
+    page_times: dict[str, list[tuple[float, float]]] = {"/": [], "/gallery/": []}
     with httpx.Client(base_url=base, cookies=cookies, timeout=30) as browser:
         browser.get("/")
         ready.set()
@@ -50,9 +55,25 @@ def browse(base: str, cookies: dict, ready, stop, results) -> None:
             for path, times in page_times.items():
                 started = time.monotonic()
                 assert browser.get(path).status_code == 200
-                times.append((time.monotonic() - started) * 1000)
+                times.append((started, (time.monotonic() - started) * 1000))
             time.sleep(0.05)
     results.put(page_times)
+
+
+def watch_tab(base: str, cookies: dict, card_ids, results) -> None:
+    """The submitting member's open Generate page: every 500 ms one request for all its running cards."""
+    times: list[float] = []
+    live = card_ids.get(timeout=120)
+    with httpx.Client(base_url=base, cookies=cookies, timeout=30, headers={"HX-Request": "true"}) as tab:
+        deadline = time.monotonic() + 120
+        while live and time.monotonic() < deadline:
+            started = time.monotonic()
+            response = tab.get("/generations/updates/", params={"live": live})
+            times.append((time.monotonic() - started) * 1000)
+            assert response.status_code == 200
+            live = re.findall(r'name="live" value="(\d+)"', response.text)  # the cards still running
+            time.sleep(max(0.0, 0.5 - (time.monotonic() - started)))
+    results.put(times)
 
 
 def main() -> None:
@@ -80,6 +101,11 @@ def main() -> None:
         return " · ".join(f"{run[name + '_p50']:.0f} / {run[name + '_p95']:.0f}" for run in runs) + " ms"
 
     requests = " · ".join(str(run["page_requests"]) for run in runs)
+    polls = " · ".join(str(run["tab_polls"]) for run in runs)
+
+    def slow(name: str) -> str:
+        return " · ".join("/".join(str(n) for n in run[name + "_slow"].values()) for run in runs)
+
     rows = [
         ("upstream latency (stand-in)", f"{args.latency:.1f} s", ""),
         ("bare httpx request, p50", each("bare_ms", "ms"), f"{args.sequential} requests a run"),
@@ -100,6 +126,21 @@ def main() -> None:
             pages("gallery"),
             f"{requests} requests; target p95 < 100 ms",
         ),
+        (
+            "the open tab's poll for all running cards, p50 / p95",
+            pages("tab"),
+            f"{polls} polls (one every 500 ms for the {args.count} cards)",
+        ),
+        (
+            "Generate answers over 100 ms, by phase",
+            slow("generate"),
+            "asked while submitting / waiting on upstream / storing",
+        ),
+        (
+            "Gallery answers over 100 ms, by phase",
+            slow("gallery"),
+            "asked while submitting / waiting on upstream / storing",
+        ),
     ]
     table = [f"| measure | {len(runs)} runs | note |", "|---|---:|---|"]
     table += [f"| {a} | {b} | {c} |" for a, b, c in rows]
@@ -112,7 +153,10 @@ def main() -> None:
         f"process ({os.environ.get('EASEL_WORKER_THREADS', '20')} threads) on {vendor}, the stand-in answering "
         f"after {args.latency:g} s, on this 2-core machine; each run starts from an empty database. "
         "The stand-in runs at the lowest CPU priority: it plays OpenRouter, whose drawing happens on "
-        "OpenRouter's machines, not Easel's. The browsing member is a separate process.\n\n" + text,
+        "OpenRouter's machines, not Easel's. The worker runs at its default lowered priority "
+        "(`EASEL_WORKER_NICENESS=10`). Two more processes: a member browsing the Generate and gallery pages, and "
+        "the submitting member's open Generate page polling its running cards; the last rows count the "
+        "browsing member's slow answers by when they were asked for.\n\n" + text,
     )
 
 
@@ -170,6 +214,8 @@ def measure(args) -> dict:
         csrf = client.cookies["csrftoken"]
         time.sleep(3)  # let the worker finish starting
 
+        card_ids: list[str] = []  # as the page would hold them, one per submitted card
+
         def submit(prompt: str) -> float:
             started = time.monotonic()
             response = client.post(
@@ -185,6 +231,7 @@ def measure(args) -> dict:
                 headers={"HX-Request": "true"},
             )
             assert response.status_code == 200, response.text[:500]
+            card_ids.append(re.search(r'name="live" value="(\d+)"', response.text).group(1))
             return started
 
         def wait_stored(prompts: list[str], starts: list[float], every: float) -> list[float]:
@@ -232,20 +279,42 @@ def measure(args) -> dict:
         ready, browsing, results = spawn.Event(), spawn.Event(), spawn.Queue()
         browser = spawn.Process(target=browse, args=(base, dict(client.cookies), ready, browsing, results))
         browser.start()
+        tab_ids, tab_results = spawn.Queue(), spawn.Queue()
+        tab = spawn.Process(target=watch_tab, args=(base, dict(client.cookies), tab_ids, tab_results))
+        tab.start()
         assert ready.wait(timeout=60), "the browsing process did not start"
         prompts = [f"concurrent harbour {n}" for n in range(args.count)]
+        card_ids.clear()
         burst_started = time.monotonic()
         with ThreadPoolExecutor(max_workers=args.count) as pool:
             starts = list(pool.map(submit, prompts))
+        submitted = time.monotonic()
+        tab_ids.put(list(card_ids))
         # Polled less often here: the 7 s burst needs no 10 ms precision, and this process's queries
         # would otherwise take CPU from the pages being timed.
-        wait_stored(prompts, starts, every=0.1)
+        stored_after = wait_stored(prompts, starts, every=0.1)
+        first_stored = min(start + seconds for start, seconds in zip(starts, stored_after, strict=True))
         burst_seconds = time.monotonic() - burst_started
         browsing.set()
         page_times = results.get(timeout=60)
         browser.join()
+        tab_times = tab_results.get(timeout=60)
+        tab.join()
     finally:
         bench.stop(processes)
+
+    def slow_by_phase(name: str) -> dict[str, int]:
+        """How many page answers over 100 ms began while submitting, waiting on upstream, or storing."""
+        phases = {"submitting": 0, "waiting": 0, "storing": 0}
+        for asked_at, ms in page_times[name]:
+            if ms > 100 and asked_at >= burst_started - 0.2:
+                if asked_at < submitted:
+                    phases["submitting"] += 1
+                elif asked_at < first_stored:
+                    phases["waiting"] += 1
+                else:
+                    phases["storing"] += 1
+        return phases
 
     return {
         "vendor": bench.vendor,
@@ -253,11 +322,16 @@ def measure(args) -> dict:
         "easel_ms": statistics.median(easel) * 1000,
         "overhead_ms": statistics.median(overheads_ms),
         "burst_s": burst_seconds,
-        "generate_p50": statistics.median(page_times["/"]),
-        "generate_p95": percentile(page_times["/"], 95),
-        "gallery_p50": statistics.median(page_times["/gallery/"]),
-        "gallery_p95": percentile(page_times["/gallery/"], 95),
+        "generate_p50": statistics.median(ms for _, ms in page_times["/"]),
+        "generate_p95": percentile([ms for _, ms in page_times["/"]], 95),
+        "generate_slow": slow_by_phase("/"),
+        "gallery_p50": statistics.median(ms for _, ms in page_times["/gallery/"]),
+        "gallery_p95": percentile([ms for _, ms in page_times["/gallery/"]], 95),
+        "gallery_slow": slow_by_phase("/gallery/"),
         "page_requests": len(page_times["/"]),
+        "tab_p50": statistics.median(tab_times),
+        "tab_p95": percentile(tab_times, 95),
+        "tab_polls": len(tab_times),
     }
 
 

@@ -1,6 +1,6 @@
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import reswap
+from django_htmx.http import reswap, retarget
 
 from imagegen import selectors, services
 from imagegen.forms import GenerateForm, new_submission_key
@@ -126,12 +126,14 @@ def generation_retry(request, pk: int):
     try:
         generation = services.generation_retry(generation=original, member=request.user, submission_key=key)
     except GenerationRefused as refused:
-        return render(
+        response = render(
             request,
             "imagegen/generate.html#generation_card",
             {"generation": original, "retry_refused": refused.message},
             status=422 if request.htmx else 400,
         )
+        # The form targets the top of the list (for the new card); the refusal belongs on this card.
+        return retarget(reswap(response, "outerHTML"), f"#generation-{original.pk}")
     if not request.htmx:
         return redirect("imagegen:generate")
     return render(request, "imagegen/generate.html#retried", {"generation": generation})

@@ -83,6 +83,9 @@ def test_try_again_on_a_card_is_refused_the_same_way(member_client, member, imag
 
     assert response.status_code == 422
     assert "Your monthly budget of $0.03 is used up." in response.content.decode()
+    # It replaces the card it was asked from, not a copy added to the top of the list.
+    assert response.headers["HX-Retarget"] == f"#generation-{failed.pk}"
+    assert response.headers["HX-Reswap"] == "outerHTML"
     assert Generation.objects.count() == 1
 
 

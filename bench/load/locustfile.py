@@ -19,7 +19,7 @@ NEXT_SESSION = itertools.count()
 WORDS = ["fox", "lighthouse", "harbour", "castle", "forest", "neon", "winter", "portrait", "city", "garden"]
 IMAGE_IDS = json.loads(os.environ.get("EASEL_LOAD_IMAGE_IDS", "[]"))
 MODEL_ID = os.environ["EASEL_LOAD_MODEL_ID"]
-CARD = re.compile(r'id="generation-(\d+)"')
+LIVE = re.compile(r'name="live" value="(\d+)"')  # a running card on the page
 NEXT_PAGE = re.compile(r'href="(/gallery/\?[^"]*cursor=[^"]+)"')
 
 
@@ -74,7 +74,7 @@ class Member(HttpUser):
             "/", data=data, name="submit generation", headers={"HX-Request": "true"}, catch_response=True
         ) as response:
             if response.status_code == 200:
-                self.pending += [f"/generations/{pk}/" for pk in CARD.findall(response.text)]
+                self.pending += LIVE.findall(response.text)
                 response.success()
             elif response.status_code == 422:
                 response.success()  # refused by a limit with a message: the intended answer
@@ -82,8 +82,19 @@ class Member(HttpUser):
                 response.failure(f"{response.status_code}")
 
     @task(6)
-    def poll_cards(self):
-        for path in list(self.pending):
-            card = self.get(path, "card poll", **{"HX-Request": "true"})
-            if card.status_code == 200 and "hx-trigger" not in (card.text or ""):
-                self.pending.remove(path)
+    def poll_running_cards(self):
+        """What the open Generate page does: one request for all its running cards."""
+        if not self.pending:
+            return
+        with self.client.get(
+            "/generations/updates/",
+            params={"live": self.pending},
+            name="running cards poll",
+            headers={"HX-Request": "true"},
+            catch_response=True,
+        ) as response:
+            if response.status_code == 200:
+                self.pending = LIVE.findall(response.text)  # the cards still running
+                response.success()
+            else:
+                response.failure(f"{response.status_code}")

@@ -108,9 +108,14 @@ def test_serve_runs_easel_against_the_stand_in_and_stops_cleanly_on_ctrl_c(tmp_p
                 },
             )
             assert response.status_code == 302
-            card_url = re.search(r'hx-get="(/generations/\d+/)"', client.get("/").text).group(1)
+            card_id = re.search(r'name="live" value="(\d+)"', client.get("/").text).group(1)
             deadline = time.monotonic() + 30
-            while "hx-trigger" in (card := client.get(card_url, headers={"HX-Request": "true"}).text):
+            # Ask for the card as the page's poller does, until it is no longer running.
+            while 'name="live"' in (
+                card := client.get(
+                    "/generations/updates/", params={"live": card_id}, headers={"HX-Request": "true"}
+                ).text
+            ):
                 assert time.monotonic() < deadline, card
                 time.sleep(0.3)
             assert "Done in" in card

@@ -62,26 +62,32 @@ def test_killing_the_web_process_during_submits_loses_nothing_acknowledged(
     server = WebServer(
         tmp_path / "web.log", EASEL_MAX_SUBMISSIONS_PER_MINUTE="1000", EASEL_MAX_RUNNING_PER_MEMBER="1000"
     )
+    outcomes: dict[str, int | str] = {}
     try:
         server.wait_until_ready()
         auth = signed_in(member)
-        keys = [f"{tag}-{n}" for n in range(40)]
-        with ThreadPoolExecutor(max_workers=12) as pool:
-            futures = {
-                key: pool.submit(submit, server, auth, image_models[GEMINI], f"a kite {key}", key)
-                for key in keys
-            }
-            # Kill once requests are flowing: some answered, most still queued or in flight.
-            while sum(future.done() for future in futures.values()) < 3:
-                time.sleep(0.01)
-            for pid in gunicorn_workers(server.process.pid):
-                os.kill(pid, signal.SIGKILL)
-            outcomes = {key: future.result() for key, future in futures.items()}
-        server.wait_until_ready()  # gunicorn's master started a new worker: Easel answers again
+        # On a loaded machine a kill can land while every unanswered request still waits in the listen
+        # queue (a new worker then answers them all): kill again until one is cut off mid-request.
+        for attempt in range(5):
+            keys = [f"{tag}-{attempt}-{n}" for n in range(40)]
+            with ThreadPoolExecutor(max_workers=12) as pool:
+                futures = {
+                    key: pool.submit(submit, server, auth, image_models[GEMINI], f"a kite {key}", key)
+                    for key in keys
+                }
+                # Kill once requests are flowing: some answered, most still queued or in flight.
+                while sum(future.done() for future in futures.values()) < 3:
+                    time.sleep(0.01)
+                for pid in gunicorn_workers(server.process.pid):
+                    os.kill(pid, signal.SIGKILL)
+                outcomes |= {key: future.result() for key, future in futures.items()}
+            server.wait_until_ready()  # gunicorn's master started new workers: Easel answers again
+            if "dropped" in outcomes.values():
+                break
     finally:
         stop(server.process)
 
-    assert "dropped" in outcomes.values(), "the kill should have cut some requests off"
+    assert "dropped" in outcomes.values(), "five kills never cut a request off"
     for key, outcome in outcomes.items():
         generation = Generation.objects.filter(submission_key=key).first()
         if outcome == 200:

@@ -49,6 +49,12 @@ def generation_list_recent(*, member, limit: int = RECENT_GENERATIONS) -> list[G
     return list(generations.order_by("-created_at", "-id")[:limit])
 
 
+def _generations_visible_to(viewer) -> QuerySet[Generation]:
+    """A member sees their own generations; staff see everyone's."""
+    generations = generations_with_images()
+    return generations if viewer.is_staff else generations.filter(member=viewer)
+
+
 MAX_LIVE_CARDS = 50
 
 
@@ -57,19 +63,14 @@ def generations_by_ids(*, viewer, ids: list[str]) -> list[Generation]:
     wanted = {int(pk) for pk in ids[:MAX_LIVE_CARDS] if pk.isascii() and pk.isdigit() and len(pk) < 19}
     if not wanted:
         return []
-    generations = generations_with_images().filter(pk__in=wanted)
-    if not viewer.is_staff:
-        generations = generations.filter(member=viewer)
+    generations = _generations_visible_to(viewer).filter(pk__in=wanted)
     return list(generations.order_by("-created_at", "-id"))
 
 
 def generation_get(*, viewer, pk: int) -> Generation:
     """A generation its member (or staff) may see; anyone else gets the same 404 as an unknown id."""
-    generations = generations_with_images()
-    if not viewer.is_staff:
-        generations = generations.filter(member=viewer)
     try:
-        return generations.get(pk=pk)
+        return _generations_visible_to(viewer).get(pk=pk)
     except Generation.DoesNotExist:
         raise Http404("No such generation") from None
 

@@ -84,7 +84,10 @@ class PoolWorker:
             "%s: finishing running generations, then stopping (press Ctrl-C again to force).",
             signal.strsignal(signum),
         )
-        self.stopping.set()
+        # Not `self.stopping.set()` here: the handler runs on the main thread, which may be inside
+        # `self.stopping.wait()` holding the Event's lock at that very moment; taking it again would hang
+        # the worker for good. Another thread takes it as soon as the main thread lets go.
+        threading.Thread(target=self.stopping.set, name="stop-signal", daemon=True).start()
 
     # --- main loop ------------------------------------------------------------------------------
     def run(self) -> None:

@@ -105,3 +105,31 @@ def test_the_worker_lowers_its_own_cpu_priority(tmp_path):
         assert os.getpriority(os.PRIO_PROCESS, worker.pid) == min(own + 10, 19)
     finally:
         stop(worker)
+
+
+def test_a_stop_signal_arriving_inside_the_workers_own_wait_does_not_hang_it():
+    """Found by CI: SIGTERM landed while the main thread held the stop Event's lock (in `wait`), and the
+    handler's `set()` waited on that same lock forever. The handler must return while the lock is held."""
+    import threading
+
+    from imagegen.worker import PoolWorker
+
+    worker = PoolWorker(
+        worker_id="signal-test",
+        threads=1,
+        poll_seconds=0.05,
+        heartbeat_seconds=1,
+        recovery_seconds=3600,
+        heartbeat=lambda worker_id: None,
+        recover=lambda: None,
+    )
+
+    def signal_while_holding_the_lock() -> None:
+        with worker.stopping._cond:  # where the main thread is while inside Event.wait()
+            worker._on_signal(signal.SIGTERM, None)
+
+    handler = threading.Thread(target=signal_while_holding_the_lock, daemon=True)
+    handler.start()
+    handler.join(timeout=5)
+    assert not handler.is_alive(), "the signal handler hung on the lock its own thread holds"
+    assert worker.stopping.wait(timeout=5), "the worker was never told to stop"

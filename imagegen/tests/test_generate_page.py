@@ -398,6 +398,35 @@ def test_the_page_makes_the_same_queries_for_one_card_or_a_full_list(
     assert queries_for_the_page(failed_cards=11) == few  # the page lists the 12 most recent
 
 
+def test_a_cards_try_again_key_counts_its_retries_without_grouping_the_members_history(
+    generate_client, image_models, member
+):
+    """The key changes with each retry (a double-click retries once, a later click again), and the list
+    reads it per shown card: a GROUP BY over the member's whole history made the page O(generations)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from imagegen import services
+
+    failed = services.generation_create(
+        member=member, model=image_models[GEMINI], prompt="a kite", aspect_ratio="1:1", image_size="1K", count=1
+    )
+    Generation.objects.filter(pk=failed.pk).update(status=Generation.Status.FAILED, stage="failed")
+
+    def retry_key() -> str:
+        with CaptureQueriesContext(connection) as captured:
+            html = generate_client.get("/").content.decode()
+        listing = [q["sql"] for q in captured if q["sql"].startswith('SELECT "imagegen_generation"."id"')]
+        assert listing and not any('GROUP BY "imagegen_generation"."id"' in sql for sql in listing), listing
+        return re.search(rf'value="(retry-{failed.pk}-\d+)"', html).group(1)
+
+    assert retry_key() == f"retry-{failed.pk}-0"
+    services.generation_retry(generation=failed, member=member, submission_key="r1")
+    assert retry_key() == f"retry-{failed.pk}-1"
+    services.generation_retry(generation=failed, member=member, submission_key="r2")
+    assert retry_key() == f"retry-{failed.pk}-2"
+
+
 def test_a_submission_reads_the_models_and_the_members_budget_row_once_each(generate_client, image_models):
     """A burst of submissions competes with the pages for the CPU: each reads only what it must."""
     from django.db import connection

@@ -11,11 +11,13 @@ SIGTERM or Ctrl-C stops claiming and lets running generations finish; a second s
 
 import contextvars
 import logging
+import os
 import signal
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from django.db import DatabaseError, OperationalError, close_old_connections, connections
 from django_tasks_db.management.commands.db_worker import Worker as DBWorker
@@ -26,6 +28,26 @@ logger = logging.getLogger("easel.worker")
 
 # The id of the worker running the current task, for code that records who holds a generation.
 current_worker_id: contextvars.ContextVar[str] = contextvars.ContextVar("current_worker_id", default="")
+
+
+def lower_cpu_priority(niceness: int, *, autogroup: Path = Path("/proc/self/autogroup")) -> None:
+    """Give way to the web processes on a shared machine, by `niceness` steps (0 leaves things as they are).
+
+    Linux with autogroup scheduling (the default on Debian and Ubuntu kernels) first shares the CPU
+    equally between sessions, and a process's nice value ranks it only within its own session. A worker
+    started in a session of its own (as `serve` and the benchmarks start it) would then compete with the
+    web as an equal whatever its nice value, so it also lowers its session's group. A worker sharing a
+    session, such as a terminal's, leaves the group alone: that would slow everything else in it.
+    """
+    if niceness <= 0:
+        return
+    os.nice(niceness)
+    if os.getsid(0) != os.getpid() or not autogroup.exists():
+        return  # not a session leader, or no autogroups (containers' cgroups take their place)
+    try:
+        autogroup.write_text(str(niceness))
+    except OSError as error:
+        logger.info("The worker's session kept its CPU priority (%s); its own nice value still applies.", error)
 
 
 class PoolWorker:

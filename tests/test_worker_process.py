@@ -2,12 +2,15 @@
 
 import os
 import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from imagegen import services
 from imagegen.models import Generation
-from tests.processes import easel_env, start_manage, stop, wait_for
+from tests.processes import BASE_DIR, easel_env, start_manage, stop, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -90,8 +93,19 @@ def test_a_killed_worker_leaves_a_stale_heartbeat_that_recovery_settles(member, 
     assert settled.error_message.startswith("Interrupted:")
 
 
+def autogroup_nice(pid: int) -> int | None:
+    """The nice value of the process's autogroup (`/autogroup-12 nice 0`), or None without autogroups."""
+    try:
+        return int(Path(f"/proc/{pid}/autogroup").read_text().split()[-1])
+    except FileNotFoundError:
+        return None
+
+
 def test_the_worker_lowers_its_own_cpu_priority(tmp_path):
-    """By default the worker yields the CPU to the web processes (EASEL_WORKER_NICENESS=10)."""
+    """By default the worker yields the CPU to the web processes (EASEL_WORKER_NICENESS=10).
+
+    Started in a session of its own, as `serve` starts it, it also lowers its session's autogroup: with
+    autogroup scheduling (this machine's kernel) a nice value alone ranks a process only within its session."""
     env = easel_env()
     del env["EASEL_WORKER_NICENESS"]
     own = os.getpriority(os.PRIO_PROCESS, 0)
@@ -103,6 +117,34 @@ def test_the_worker_lowers_its_own_cpu_priority(tmp_path):
             message="the worker to lower its priority",
         )
         assert os.getpriority(os.PRIO_PROCESS, worker.pid) == min(own + 10, 19)
+        if autogroup_nice(os.getpid()) is not None:
+            wait_for(lambda: autogroup_nice(worker.pid) == 10, timeout=10, message="its session to give way")
+    finally:
+        stop(worker)
+
+
+def test_a_worker_sharing_a_session_leaves_the_sessions_priority_alone(tmp_path):
+    """Run from a terminal, the worker shares the terminal's session: lowering the session's group would
+    slow everything else started there."""
+    if autogroup_nice(os.getpid()) is None:
+        pytest.skip("this kernel has no autogroup scheduling, so there is no session priority to keep")
+    env = easel_env()
+    del env["EASEL_WORKER_NICENESS"]
+    before = autogroup_nice(os.getpid())
+    worker = subprocess.Popen(  # no new session: the test runner's, as a terminal's
+        [sys.executable, "manage.py", "run_worker"],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=(tmp_path / "worker.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for(
+            lambda: os.getpriority(os.PRIO_PROCESS, worker.pid) != os.getpriority(os.PRIO_PROCESS, 0),
+            timeout=30,
+            message="the worker to lower its own priority",
+        )
+        assert autogroup_nice(worker.pid) == autogroup_nice(os.getpid()) == before
     finally:
         stop(worker)
 

@@ -1,11 +1,9 @@
-import os
-
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils.crypto import get_random_string
 
 from imagegen import services
-from imagegen.worker import PoolWorker
+from imagegen.worker import PoolWorker, lower_cpu_priority
 
 
 class Command(BaseCommand):
@@ -21,8 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--worker-id", default="", help="A unique id for this worker (default: random).")
 
     def handle(self, *, threads: int, worker_id: str, verbosity: int, **options):
-        if settings.WORKER_NICENESS:
-            os.nice(settings.WORKER_NICENESS)
+        lower_cpu_priority(settings.WORKER_NICENESS)
         worker = PoolWorker(
             worker_id=worker_id or f"worker-{get_random_string(12)}",
             threads=max(1, threads),

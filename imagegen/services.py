@@ -559,6 +559,7 @@ class ProgressRecorder:
             self._record_sent()
         with self._lock:
             state = self._requests[key]
+            shown_before = self._shown(state)
             match event:
                 case openrouter.RequestSending():
                     state.update(stage=Generation.Stage.SENDING, bytes=0)
@@ -580,6 +581,9 @@ class ProgressRecorder:
                         and state["stage"] == Generation.Stage.WORKING
                     ):
                         state["stage"] = Generation.Stage.RECEIVING
+                    if self._shown(state) == shown_before:
+                        # A keep-alive every second, or bytes the card rounds away: no write to make.
+                        return
                 case openrouter.ImageReceived():
                     state["images"] += 1
                     state["stage"] = Generation.Stage.RECEIVING
@@ -588,6 +592,12 @@ class ProgressRecorder:
                 case _:
                     pass
             self._dirty = True
+
+    @staticmethod
+    def _shown(state: dict) -> tuple:
+        """What a card shows of one request: its stage and, while the image arrives, the KB received."""
+        receiving = state["stage"] == Generation.Stage.RECEIVING
+        return state["stage"], round(state["bytes"] / 1024) if receiving else None
 
     def set_stage(self, index: int, stage: str) -> None:
         with self._lock:

@@ -1,0 +1,51 @@
+"""The worker's progress recorder: it writes what a card would show differently, and nothing else."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from imagegen import openrouter, services
+from imagegen.models import Generation
+
+pytestmark = pytest.mark.django_db
+
+GEMINI = "google/gemini-2.5-flash-image"
+
+
+def writes_of_a_flush(recorder: services.ProgressRecorder) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        recorder.flush()
+    return sum(query["sql"].startswith("UPDATE") for query in captured)
+
+
+def test_keepalives_and_unshown_bytes_write_nothing(member, image_models):
+    """OpenRouter sends a keep-alive every few seconds while the model works; each one used to rewrite the
+    row (20 running generations: 20 writes a second) although no card would change."""
+    generation = services.generation_create(
+        member=member, model=image_models[GEMINI], prompt="a kite", aspect_ratio="1:1", image_size="1K", count=1
+    )
+    Generation.objects.filter(pk=generation.pk).update(status=Generation.Status.RUNNING)
+    recorder = services.ProgressRecorder(generation_id=generation.pk, count=1)
+
+    recorder.on_event(0, openrouter.Started(generation_id="gen-1", attempt=1))
+    assert writes_of_a_flush(recorder) == 1
+    assert Generation.objects.get(pk=generation.pk).stage == Generation.Stage.WORKING
+
+    for keepalive in range(1, 6):
+        recorder.on_event(0, openrouter.BytesReceived(total_bytes=26 * keepalive))
+    assert writes_of_a_flush(recorder) == 0
+
+    recorder.on_event(0, openrouter.BytesReceived(total_bytes=40_000))  # the image's base64 arrives
+    assert writes_of_a_flush(recorder) == 1
+    row = Generation.objects.get(pk=generation.pk)
+    assert (row.stage, row.kb_received) == (Generation.Stage.RECEIVING, 39)
+
+    recorder.on_event(0, openrouter.BytesReceived(total_bytes=40_200))  # still "39 KB received"
+    assert writes_of_a_flush(recorder) == 0
+    recorder.on_event(0, openrouter.BytesReceived(total_bytes=42_000))
+    assert writes_of_a_flush(recorder) == 1
+    assert Generation.objects.get(pk=generation.pk).kb_received == 41
+
+    recorder.on_event(0, openrouter.ReasoningDelta(text="Sketching the kite."))
+    assert writes_of_a_flush(recorder) == 1
+    assert Generation.objects.get(pk=generation.pk).reasoning == "Sketching the kite."

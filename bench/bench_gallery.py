@@ -1,4 +1,5 @@
-"""Benchmark: the gallery at 100,000 images — grid, search and filtered pages, thumbnails, page weight.
+"""Benchmark: the gallery at 100,000 images — grid, search and filtered pages, thumbnails, page weight —
+and the Generate page of a member with 20,000 past generations.
 
 Run with `uv run python bench/bench_gallery.py` (options: --images N, --requests N). Prints a table and
 writes it to docs/benchmarks.md under "## Gallery" (only that section is replaced).
@@ -36,6 +37,7 @@ TARGET_PAGE_MS = 50.0
 TARGET_THUMBNAIL_MS = 100.0
 TARGET_PAGE_BYTES = 2_000_000
 REAL_FILES = 60
+VIEWER_GENERATIONS = 20_000  # a year of a busy member's history, for the Generate page's recent list
 MODELS = [
     ("google/gemini-2.5-flash-image", "Gemini 2.5 Flash Image"),
     ("google/gemini-3-pro-image-preview", "Gemini 3 Pro Image"),
@@ -177,15 +179,17 @@ def seed(total: int) -> dict:
     from gallery import services
     from gallery.models import Collection, CollectionItem, Favourite, Image
     from imagegen import catalog
-    from imagegen.models import ImageModel
+    from imagegen.models import Generation, ImageModel
 
     rng = random.Random(2026)
     users = [
         get_user_model().objects.create_user(username=name, password="a-long-bench-password")
         for name in MEMBERS
     ]
-    for order, (slug, name) in enumerate(MODELS):
+    image_models = [
         ImageModel.objects.create(openrouter_id=slug, name=name, enabled=True, sort_order=order)
+        for order, (slug, name) in enumerate(MODELS)
+    ]
     stored = [
         services.image_files_store(data=realistic_png(n), image_format="PNG") for n in range(REAL_FILES)
     ]
@@ -231,6 +235,23 @@ def seed(total: int) -> dict:
         CollectionItem.objects.bulk_create(
             [CollectionItem(collection=collection, image_id=pk) for pk in rng.sample(ids, 2000)],
             batch_size=1000,
+        )
+        Generation.objects.bulk_create(
+            [
+                Generation(
+                    member=viewer,
+                    model=image_models[n % len(image_models)],
+                    prompt=prompt_for(rng),
+                    aspect_ratio="1:1",
+                    image_size="1K",
+                    status=Generation.Status.SUCCEEDED,
+                    stage=Generation.Stage.DONE,
+                    created_at=start + step * n,
+                    finished_at=start + step * n + dt.timedelta(seconds=9),
+                )
+                for n in range(VIEWER_GENERATIONS)
+            ],
+            batch_size=2000,
         )
     return {"viewer": viewer, "collection": collection}
 
@@ -292,6 +313,7 @@ def page_cases(context: dict) -> list[tuple[str, str, dict]]:
         ("search + filters", "/gallery/?q=fox&model=google/gemini-2.5-flash-image&mine=1", {}),
         ("collection page (2,000 images)", f"/gallery/collections/{collection}/", {}),
         ("image page with ← → in a search", f"/gallery/images/{middle.pk}/?q=fox", {}),
+        (f"Generate page, a member with {VIEWER_GENERATIONS:,} generations", "/", {}),
     ]
 
 
@@ -415,7 +437,8 @@ def main() -> int:
         write_docs(
             f"{HEADING}\n\n"
             "`uv run python bench/bench_gallery.py`: a fresh SQLite database seeded with "
-            f"{args.images:,} images (bulk insert; 60 real 1024×1024 noisy PNGs of ~1.5 MB shared by the rows), "
+            f"{args.images:,} images (bulk insert; 60 real 1024×1024 noisy PNGs of ~1.5 MB shared by the rows) and "
+            f"{VIEWER_GENERATIONS:,} past generations of the viewing member, "
             f"{args.requests} timed requests per page through Django's test client as a signed-in member "
             "(server time: middleware, session, queries, templates; no network). Pages show 60 tiles. "
             "Targets are judged on wall-clock p95; *p95 CPU* is the request thread's own CPU time, which "

@@ -47,7 +47,9 @@ def lower_cpu_priority(niceness: int, *, autogroup: Path = Path("/proc/self/auto
     try:
         autogroup.write_text(str(niceness))
     except OSError as error:
-        logger.info("The worker's session kept its CPU priority (%s); its own nice value still applies.", error)
+        logger.info(
+            "The worker's session kept its CPU priority (%s); its own nice value still applies.", error
+        )
 
 
 class PoolWorker:

@@ -409,7 +409,12 @@ def test_a_cards_try_again_key_counts_its_retries_without_grouping_the_members_h
     from imagegen import services
 
     failed = services.generation_create(
-        member=member, model=image_models[GEMINI], prompt="a kite", aspect_ratio="1:1", image_size="1K", count=1
+        member=member,
+        model=image_models[GEMINI],
+        prompt="a kite",
+        aspect_ratio="1:1",
+        image_size="1K",
+        count=1,
     )
     Generation.objects.filter(pk=failed.pk).update(status=Generation.Status.FAILED, stage="failed")
 
@@ -417,7 +422,8 @@ def test_a_cards_try_again_key_counts_its_retries_without_grouping_the_members_h
         with CaptureQueriesContext(connection) as captured:
             html = generate_client.get("/").content.decode()
         listing = [q["sql"] for q in captured if q["sql"].startswith('SELECT "imagegen_generation"."id"')]
-        assert listing and not any('GROUP BY "imagegen_generation"."id"' in sql for sql in listing), listing
+        assert listing
+        assert not any('GROUP BY "imagegen_generation"."id"' in sql for sql in listing), listing
         return re.search(rf'value="(retry-{failed.pk}-\d+)"', html).group(1)
 
     assert retry_key() == f"retry-{failed.pk}-0"

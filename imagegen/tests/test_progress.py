@@ -22,7 +22,12 @@ def test_keepalives_and_unshown_bytes_write_nothing(member, image_models):
     """OpenRouter sends a keep-alive every few seconds while the model works; each one used to rewrite the
     row (20 running generations: 20 writes a second) although no card would change."""
     generation = services.generation_create(
-        member=member, model=image_models[GEMINI], prompt="a kite", aspect_ratio="1:1", image_size="1K", count=1
+        member=member,
+        model=image_models[GEMINI],
+        prompt="a kite",
+        aspect_ratio="1:1",
+        image_size="1K",
+        count=1,
     )
     Generation.objects.filter(pk=generation.pk).update(status=Generation.Status.RUNNING)
     recorder = services.ProgressRecorder(generation_id=generation.pk, count=1)

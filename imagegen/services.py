@@ -532,25 +532,14 @@ class ProgressRecorder:
         self._text: dict[str, str] = dict.fromkeys(self._requests, "")
         self._dirty = False
         self._sent_recorded = False
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._flush_loop, name=f"progress-{generation_id}", daemon=True
-        )
 
-    # lifecycle
+    # lifecycle: the process's one progress writer flushes it a few times a second while it runs
     def start(self) -> None:
-        self._thread.start()
+        _progress_writer.add(self)
 
     def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _flush_loop(self) -> None:
-        try:
-            while not self._stop.wait(PROGRESS_FLUSH_SECONDS):
-                self.flush()
-        finally:
-            connection.close()
+        # A flush already under way cannot overwrite the final state: it only updates a running row.
+        _progress_writer.remove(self)
 
     # events (from request threads)
     def on_event(self, index: int, event: object) -> None:
@@ -666,6 +655,53 @@ class ProgressRecorder:
             with self._lock:
                 self._dirty = True
             connection.close()
+
+
+class _ProgressWriter:
+    """The one thread, and database connection, that writes every running generation's progress.
+
+    A thread per generation opened a connection per generation: on PostgreSQL a new server process and a
+    password exchange each, about 14 ms of CPU, 20 times over when 20 generations start at once (and on
+    one machine that CPU is taken from the pages). The thread ends when nothing runs."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._recorders: set[ProgressRecorder] = set()
+        self._running = False
+
+    def add(self, recorder: ProgressRecorder) -> None:
+        with self._lock:
+            self._recorders.add(recorder)
+            if not self._running:
+                self._running = True
+                threading.Thread(target=self._write_until_idle, name="progress-writer", daemon=True).start()
+
+    def remove(self, recorder: ProgressRecorder) -> None:
+        with self._lock:
+            self._recorders.discard(recorder)
+
+    def _write_until_idle(self) -> None:
+        try:
+            while True:
+                time.sleep(PROGRESS_FLUSH_SECONDS)
+                with self._lock:
+                    recorders = list(self._recorders)
+                    if not recorders:
+                        self._running = False
+                        return
+                for recorder in recorders:
+                    try:
+                        recorder.flush()
+                    except Exception:
+                        # One generation's bad write must not stop the others' progress.
+                        logger.exception(
+                            "Progress of generation %s could not be written", recorder.generation_id
+                        )
+        finally:
+            connection.close()
+
+
+_progress_writer = _ProgressWriter()
 
 
 # --- heartbeat and recovery ------------------------------------------------------------------------

@@ -188,7 +188,9 @@ class PoolWorker:
             logger.exception("Task %s crashed the worker thread", task_result.id)
         finally:
             current_worker_id.reset(token)
-            connections.close_all()
+            # As after a web request: a persistent connection (CONN_MAX_AGE, PostgreSQL) stays with this
+            # pool thread for its next generation, instead of a new server process and login each time.
+            close_old_connections()
             self.free_slots.release()
 
     def _safely(self, action: Callable[[], None], what: str) -> None:

@@ -54,3 +54,45 @@ def test_keepalives_and_unshown_bytes_write_nothing(member, image_models):
     recorder.on_event(0, openrouter.ReasoningDelta(text="Sketching the kite."))
     assert writes_of_a_flush(recorder) == 1
     assert Generation.objects.get(pk=generation.pk).reasoning == "Sketching the kite."
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_writer_thread_serves_every_running_generation_and_ends_when_none_runs(member, image_models):
+    """A writer thread (and database connection) per generation cost a new PostgreSQL server process and
+    login for each one started."""
+    import threading
+    import time
+
+    def writers() -> int:
+        return sum(thread.name == "progress-writer" for thread in threading.enumerate())
+
+    generations = [
+        services.generation_create(
+            member=member,
+            model=image_models[GEMINI],
+            prompt=f"kite {n}",
+            aspect_ratio="1:1",
+            image_size="1K",
+            count=1,
+        )
+        for n in range(3)
+    ]
+    Generation.objects.filter(pk__in=[g.pk for g in generations]).update(status=Generation.Status.RUNNING)
+    recorders = [services.ProgressRecorder(generation_id=g.pk, count=1) for g in generations]
+    for recorder in recorders:
+        recorder.start()
+    try:
+        assert writers() == 1
+        for recorder in recorders:
+            recorder.on_event(0, openrouter.Started(generation_id=None, attempt=1))
+        deadline = time.monotonic() + 10
+        while Generation.objects.filter(stage=Generation.Stage.WORKING).count() < 3:
+            assert time.monotonic() < deadline, "every generation's progress is written"
+            time.sleep(0.05)
+    finally:
+        for recorder in recorders:
+            recorder.stop()
+    deadline = time.monotonic() + 10
+    while writers():
+        assert time.monotonic() < deadline, "the writer ends when nothing runs"
+        time.sleep(0.05)

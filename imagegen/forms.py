@@ -205,8 +205,10 @@ class GenerateForm(forms.Form):
         model = cleaned.get("model")
         if model is None or self.errors:
             return cleaned
+        # Nothing picked: the field's empty queryset is not even built into SQL.
+        picks = cleaned.get("reference_picks") if self["reference_picks"].data else []
         references = list(cleaned.get("reference_uploads") or []) + [
-            self._picked_reference(image) for image in cleaned.get("reference_picks") or []
+            self._picked_reference(image) for image in picks
         ]
         try:
             generation_check(

@@ -450,6 +450,7 @@ def test_a_submission_reads_the_models_and_the_members_budget_row_once_each(gene
     assert sum('FROM "team_memberbudget"' in sql for sql in reads) == 2
     # Running and last-minute generations in one read; the double-click check is the other.
     assert sum('FROM "imagegen_generation"' in sql for sql in reads) == 2
+    assert not any('FROM "gallery_image"' in sql for sql in reads), "a queued card has no images to read"
 
 
 def test_one_request_brings_every_running_card_on_the_page_up_to_date(

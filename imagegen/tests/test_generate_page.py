@@ -35,6 +35,15 @@ def post(client, chosen_model, prompt="a lighthouse in fog", htmx=True, **fields
     return client.post("/", data, **headers)
 
 
+def queue_generation(member, model, prompt: str) -> Generation:
+    """A queued generation of one 1:1 image, as a submission makes it."""
+    from imagegen import services
+
+    return services.generation_create(
+        member=member, model=model, prompt=prompt, aspect_ratio="1:1", image_size="1K", count=1
+    )
+
+
 def labels(html: str) -> list[str]:
     return [
         re.sub(r"<[^>]+>", "", label).strip()
@@ -280,40 +289,17 @@ def test_edit_prefills_the_image_as_a_reference(generate_client, image_models, m
 def test_the_page_lists_the_members_recent_generations_only(
     generate_client, image_models, member, other_member
 ):
-    from imagegen import services
 
-    mine = services.generation_create(
-        member=member,
-        model=image_models[GEMINI],
-        prompt="my own dragon",
-        aspect_ratio="1:1",
-        image_size="1K",
-        count=1,
-    )
-    services.generation_create(
-        member=other_member,
-        model=image_models[GEMINI],
-        prompt="someone else's",
-        aspect_ratio="1:1",
-        image_size="1K",
-        count=1,
-    )
+    mine = queue_generation(member, image_models[GEMINI], "my own dragon")
+    queue_generation(other_member, image_models[GEMINI], "someone else's")
     html = generate_client.get("/").content.decode()
     assert f'id="generation-{mine.pk}"' in html
     assert "someone else" not in html
 
 
 def test_cards_are_visible_to_their_member_and_staff_only(client, image_models, member, other_member, staff):
-    from imagegen import services
 
-    generation = services.generation_create(
-        member=member,
-        model=image_models[GEMINI],
-        prompt="a quiet bay",
-        aspect_ratio="1:1",
-        image_size="1K",
-        count=1,
-    )
+    generation = queue_generation(member, image_models[GEMINI], "a quiet bay")
     url = f"/generations/{generation.pk}/"
     client.force_login(member)
     assert client.get(url, HTTP_HX_REQUEST="true").status_code == 200
@@ -366,14 +352,7 @@ def test_the_page_makes_the_same_queries_for_one_card_or_a_full_list(
     from imagegen import services
 
     def failed_generation_with_an_image(n: int) -> Generation:
-        generation = services.generation_create(
-            member=member,
-            model=image_models[GEMINI],
-            prompt=f"harbour {n}",
-            aspect_ratio="1:1",
-            image_size="1K",
-            count=1,
-        )
+        generation = queue_generation(member, image_models[GEMINI], f"harbour {n}")
         Generation.objects.filter(pk=generation.pk).update(
             status=Generation.Status.FAILED, stage=Generation.Stage.FAILED, error_message="Stopped."
         )
@@ -408,14 +387,7 @@ def test_a_cards_try_again_key_counts_its_retries_without_grouping_the_members_h
 
     from imagegen import services
 
-    failed = services.generation_create(
-        member=member,
-        model=image_models[GEMINI],
-        prompt="a kite",
-        aspect_ratio="1:1",
-        image_size="1K",
-        count=1,
-    )
+    failed = queue_generation(member, image_models[GEMINI], "a kite")
     Generation.objects.filter(pk=failed.pk).update(status=Generation.Status.FAILED, stage="failed")
 
     def retry_key() -> str:
@@ -456,17 +428,8 @@ def test_a_submission_reads_the_models_and_the_members_budget_row_once_each(gene
 def test_one_request_brings_every_running_card_on_the_page_up_to_date(
     generate_client, image_models, member, other_member
 ):
-    from imagegen import services
-
     def create(owner, prompt: str) -> Generation:
-        return services.generation_create(
-            member=owner,
-            model=image_models[GEMINI],
-            prompt=prompt,
-            aspect_ratio="1:1",
-            image_size="1K",
-            count=1,
-        )
+        return queue_generation(owner, image_models[GEMINI], prompt)
 
     running = [create(member, f"running {n}") for n in range(3)]
     finished = create(member, "finished")

@@ -12,6 +12,12 @@ pytestmark = pytest.mark.django_db
 GEMINI = "google/gemini-2.5-flash-image"
 
 
+def queued(member, model, prompt: str) -> Generation:
+    return services.generation_create(
+        member=member, model=model, prompt=prompt, aspect_ratio="1:1", image_size="1K", count=1
+    )
+
+
 def writes_of_a_flush(recorder: services.ProgressRecorder) -> int:
     with CaptureQueriesContext(connection) as captured:
         recorder.flush()
@@ -21,14 +27,7 @@ def writes_of_a_flush(recorder: services.ProgressRecorder) -> int:
 def test_keepalives_and_unshown_bytes_write_nothing(member, image_models):
     """OpenRouter sends a keep-alive every few seconds while the model works; each one used to rewrite the
     row (20 running generations: 20 writes a second) although no card would change."""
-    generation = services.generation_create(
-        member=member,
-        model=image_models[GEMINI],
-        prompt="a kite",
-        aspect_ratio="1:1",
-        image_size="1K",
-        count=1,
-    )
+    generation = queued(member, image_models[GEMINI], "a kite")
     Generation.objects.filter(pk=generation.pk).update(status=Generation.Status.RUNNING)
     recorder = services.ProgressRecorder(generation_id=generation.pk, count=1)
 
@@ -66,17 +65,7 @@ def test_one_writer_thread_serves_every_running_generation_and_ends_when_none_ru
     def writers() -> int:
         return sum(thread.name == "progress-writer" for thread in threading.enumerate())
 
-    generations = [
-        services.generation_create(
-            member=member,
-            model=image_models[GEMINI],
-            prompt=f"kite {n}",
-            aspect_ratio="1:1",
-            image_size="1K",
-            count=1,
-        )
-        for n in range(3)
-    ]
+    generations = [queued(member, image_models[GEMINI], f"kite {n}") for n in range(3)]
     Generation.objects.filter(pk__in=[g.pk for g in generations]).update(status=Generation.Status.RUNNING)
     recorders = [services.ProgressRecorder(generation_id=g.pk, count=1) for g in generations]
     for recorder in recorders:

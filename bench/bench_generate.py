@@ -154,7 +154,8 @@ def main() -> None:
         f"after {args.latency:g} s, on this 2-core machine; each run starts from an empty database. "
         "The stand-in runs at the lowest CPU priority: it plays OpenRouter, whose drawing happens on "
         "OpenRouter's machines, not Easel's. The worker runs at its default lowered priority "
-        "(`EASEL_WORKER_NICENESS=10`). Two more processes: a member browsing the Generate and gallery pages, and "
+        "(`EASEL_WORKER_NICENESS=10`; each of the two also lowers its session's autogroup, without which "
+        "this kernel ranks a nice value only within one session). Two more processes: a member browsing the Generate and gallery pages, and "
         "the submitting member's open Generate page polling its running cards; the last rows count the "
         "browsing member's slow answers by when they were asked for.\n\n" + text,
     )

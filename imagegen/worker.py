@@ -30,7 +30,7 @@ logger = logging.getLogger("easel.worker")
 current_worker_id: contextvars.ContextVar[str] = contextvars.ContextVar("current_worker_id", default="")
 
 
-def lower_cpu_priority(niceness: int, *, autogroup: Path = Path("/proc/self/autogroup")) -> None:
+def lower_cpu_priority(niceness: int) -> None:
     """Give way to the web processes on a shared machine, by `niceness` steps (0 leaves things as they are).
 
     Linux with autogroup scheduling (the default on Debian and Ubuntu kernels) first shares the CPU
@@ -42,6 +42,7 @@ def lower_cpu_priority(niceness: int, *, autogroup: Path = Path("/proc/self/auto
     if niceness <= 0:
         return
     os.nice(niceness)
+    autogroup = Path("/proc/self/autogroup")
     if os.getsid(0) != os.getpid() or not autogroup.exists():
         return  # not a session leader, or no autogroups (containers' cgroups take their place)
     try:

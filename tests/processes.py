@@ -80,14 +80,15 @@ def easel_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def start_manage(*args: str, env: dict[str, str], log: Path) -> subprocess.Popen:
+def start_manage(*args: str, env: dict[str, str], log: Path, new_session: bool = True) -> subprocess.Popen:
+    """`manage.py <args>` in a session of its own, as `serve` starts it (or in the caller's, as a terminal)."""
     return subprocess.Popen(
         [sys.executable, "manage.py", *args],
         cwd=BASE_DIR,
         env=env,
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
-        start_new_session=True,
+        start_new_session=new_session,
     )
 
 

@@ -2,15 +2,13 @@
 
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from imagegen import services
 from imagegen.models import Generation
-from tests.processes import BASE_DIR, easel_env, start_manage, stop, wait_for
+from tests.processes import easel_env, start_manage, stop, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -131,13 +129,7 @@ def test_a_worker_sharing_a_session_leaves_the_sessions_priority_alone(tmp_path)
     env = easel_env()
     del env["EASEL_WORKER_NICENESS"]
     before = autogroup_nice(os.getpid())
-    worker = subprocess.Popen(  # no new session: the test runner's, as a terminal's
-        [sys.executable, "manage.py", "run_worker"],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=(tmp_path / "worker.log").open("w"),
-        stderr=subprocess.STDOUT,
-    )
+    worker = start_manage("run_worker", env=env, log=tmp_path / "worker.log", new_session=False)
     try:
         wait_for(
             lambda: os.getpriority(os.PRIO_PROCESS, worker.pid) != os.getpriority(os.PRIO_PROCESS, 0),

@@ -80,15 +80,22 @@ def easel_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def start_manage(*args: str, env: dict[str, str], log: Path, new_session: bool = True) -> subprocess.Popen:
-    """`manage.py <args>` in a session of its own, as `serve` starts it (or in the caller's, as a terminal)."""
+def start_manage(*args: str, env: dict[str, str], log: Path, leads_session: bool = True) -> subprocess.Popen:
+    """`manage.py <args>` leading a session of its own, as `serve` starts it.
+
+    With `leads_session=False` it runs as a terminal starts it: in a new session led by the shell that
+    started it, which passes SIGTERM on and waits for it. (Not the test runner's session: a runner started
+    without a session of its own, as CI's is, sits in the kernel's default autogroup, unlike a terminal.)"""
+    command = [sys.executable, "manage.py", *args]
+    if not leads_session:
+        command = ["sh", "-c", 'trap \'kill -TERM $!; wait $!; exit $?\' TERM; "$@" & wait $!', "sh", *command]
     return subprocess.Popen(
-        [sys.executable, "manage.py", *args],
+        command,
         cwd=BASE_DIR,
         env=env,
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
-        start_new_session=new_session,
+        start_new_session=True,
     )
 
 

@@ -80,6 +80,10 @@ def easel_env(**extra: str) -> dict[str, str]:
     return env
 
 
+# Runs its arguments as a child and, on SIGTERM, passes it on and waits: the child's exit code is the shell's.
+SHELL_PASSING_SIGTERM_ON = "trap 'kill -TERM $!; wait $!; exit $?' TERM; \"$@\" & wait $!"
+
+
 def start_manage(*args: str, env: dict[str, str], log: Path, leads_session: bool = True) -> subprocess.Popen:
     """`manage.py <args>` leading a session of its own, as `serve` starts it.
 
@@ -88,7 +92,7 @@ def start_manage(*args: str, env: dict[str, str], log: Path, leads_session: bool
     without a session of its own, as CI's is, sits in the kernel's default autogroup, unlike a terminal.)"""
     command = [sys.executable, "manage.py", *args]
     if not leads_session:
-        command = ["sh", "-c", 'trap \'kill -TERM $!; wait $!; exit $?\' TERM; "$@" & wait $!', "sh", *command]
+        command = ["sh", "-c", SHELL_PASSING_SIGTERM_ON, "sh", *command]
     return subprocess.Popen(
         command,
         cwd=BASE_DIR,

@@ -2,7 +2,7 @@
 
 django-tasks-db's `db_worker` runs one task at a time, and a generation is mostly seconds of waiting on
 OpenRouter. So one loop claims queued tasks (django-tasks-db's own claim: SKIP LOCKED on PostgreSQL, an
-exclusive transaction on SQLite) and hands each to a thread pool; the pool's size is the number of
+exclusive transaction on SQLite) and hands each to a pool of threads; the pool's size is the number of
 generations this process runs concurrently. The same loop beats the heartbeat of the generations it
 runs and, every so often, recovers generations whose worker died.
 
@@ -16,8 +16,8 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from queue import SimpleQueue
 
 from django.db import DatabaseError, OperationalError, close_old_connections, connections
 from django_tasks_db.management.commands.db_worker import Worker as DBWorker
@@ -120,7 +120,13 @@ class PoolWorker:
         self._safely(self.recover, "recovery")
         next_heartbeat = next_recovery = time.monotonic()
         next_recovery += self.recovery_seconds
-        pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="generation")
+        claimed: SimpleQueue[DBTaskResult | None] = SimpleQueue()
+        pool = [
+            threading.Thread(target=self._serve, args=(claimed,), name=f"generation_{n}", daemon=True)
+            for n in range(self.threads)
+        ]
+        for thread in pool:
+            thread.start()
         try:
             while not self.stopping.is_set():
                 now = time.monotonic()
@@ -149,17 +155,37 @@ class PoolWorker:
                     self.free_slots.release()
                     self.stopping.wait(self.poll_seconds)
                     continue
-                pool.submit(self._run, task_result)
+                claimed.put(task_result)
         finally:
             close_old_connections()
             logger.info("Worker %s waiting for running generations to finish.", self.worker_id)
+            for _ in pool:
+                claimed.put(None)
             self._beat_until_done(pool)
             logger.info("Worker %s stopped.", self.worker_id)
 
-    def _beat_until_done(self, pool: ThreadPoolExecutor) -> None:
+    def _serve(self, claimed: SimpleQueue) -> None:
+        """A pool thread: runs claimed generations one after another until it takes a None.
+
+        It keeps its database connection between generations, and closes it itself when it ends (a
+        connection belongs to its thread; ThreadPoolExecutor has no place to do this, and would leave it
+        to the garbage collector)."""
+        try:
+            while (task_result := claimed.get()) is not None:
+                self._run(task_result)
+        finally:
+            connections.close_all()
+
+    def _beat_until_done(self, pool: list[threading.Thread]) -> None:
         """Keep the heartbeat going while the pool drains, so recovery never takes live work."""
         drained = threading.Event()
-        threading.Thread(target=lambda: (pool.shutdown(wait=True), drained.set()), daemon=True).start()
+
+        def join_pool():
+            for thread in pool:
+                thread.join()
+            drained.set()
+
+        threading.Thread(target=join_pool, daemon=True).start()
         while not drained.wait(self.heartbeat_seconds):
             self._safely(lambda: self.heartbeat(self.worker_id), "heartbeat")
         connections.close_all()

@@ -137,6 +137,14 @@ def image_models(db, openrouter_standin):
     return {model.openrouter_id: model for model in ImageModel.objects.all()}
 
 
+def queue_generation(member, model, prompt: str, **overrides):
+    """A queued generation, as a submission makes it: one 1:1 image at 1K unless overridden."""
+    from imagegen import services
+
+    fields = {"aspect_ratio": "1:1", "image_size": "1K", "count": 1} | overrides
+    return services.generation_create(member=member, model=model, prompt=prompt, **fields)
+
+
 @pytest.fixture
 def task_worker(transactional_db, openrouter_standin):
     """The real worker loop (claims, thread pool, heartbeat) in a thread of the test process."""

@@ -6,8 +6,8 @@ import pytest
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.signals import connection_created
 
-from imagegen import services
 from imagegen.models import Generation
+from tests.fixtures import queue_generation
 from tests.processes import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -36,13 +36,8 @@ def test_a_stopped_worker_leaves_no_connection_open(
     connection_created.connect(remember)
     try:
         generations = [
-            services.generation_create(
-                member=member,
-                model=image_models[GEMINI],
-                prompt=f"a lighthouse {n} {tag} [latency:0.2]",
-                aspect_ratio="1:1",
-                image_size="1K",
-                count=count,
+            queue_generation(
+                member, image_models[GEMINI], f"a lighthouse {n} {tag} [latency:0.2]", count=count
             )
             for n, count in enumerate((1, 2, 1))
         ]

@@ -6,19 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from imagegen import services
 from imagegen.models import Generation
+from tests.fixtures import queue_generation
 from tests.processes import easel_env, start_manage, stop, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 GEMINI = "google/gemini-2.5-flash-image"
-
-
-def submit(member, model, prompt: str) -> Generation:
-    return services.generation_create(
-        member=member, model=model, prompt=prompt, aspect_ratio="1:1", image_size="1K", count=1
-    )
 
 
 def status_of(generation: Generation) -> Generation:
@@ -27,7 +21,9 @@ def status_of(generation: Generation) -> Generation:
 
 def test_one_worker_runs_many_generations_at_once(member, image_models, tmp_path, tag, settings):
     settings.MAX_RUNNING_PER_MEMBER = 6  # one member queues all six (the default allows 4 at a time)
-    generations = [submit(member, image_models[GEMINI], f"lantern {n} {tag} [latency:2]") for n in range(6)]
+    generations = [
+        queue_generation(member, image_models[GEMINI], f"lantern {n} {tag} [latency:2]") for n in range(6)
+    ]
     worker = start_manage(
         "run_worker",
         "--threads",
@@ -50,7 +46,7 @@ def test_one_worker_runs_many_generations_at_once(member, image_models, tmp_path
 
 
 def test_sigterm_lets_running_generations_finish(member, image_models, tmp_path, tag):
-    generation = submit(member, image_models[GEMINI], f"slow harbour {tag} [latency:3]")
+    generation = queue_generation(member, image_models[GEMINI], f"slow harbour {tag} [latency:3]")
     worker = start_manage(
         "run_worker", env=easel_env(EASEL_WORKER_POLL_SECONDS="0.05"), log=tmp_path / "w.log"
     )
@@ -63,7 +59,7 @@ def test_sigterm_lets_running_generations_finish(member, image_models, tmp_path,
 
 
 def test_a_killed_worker_leaves_a_stale_heartbeat_that_recovery_settles(member, image_models, tmp_path, tag):
-    generation = submit(member, image_models[GEMINI], f"endless sea {tag} [latency:60]")
+    generation = queue_generation(member, image_models[GEMINI], f"endless sea {tag} [latency:60]")
     fast = {"EASEL_WORKER_POLL_SECONDS": "0.05", "EASEL_HEARTBEAT_SECONDS": "0.5"}
     doomed = start_manage("run_worker", env=easel_env(**fast), log=tmp_path / "doomed.log")
     wait_for(lambda: status_of(generation).request_sent_at, timeout=20, message="the request to be sent")

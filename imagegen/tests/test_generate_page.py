@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tasks_db.models import DBTaskResult
 
 from imagegen.models import Generation, GenerationReference
-from tests.fixtures import png_bytes
+from tests.fixtures import png_bytes, queue_generation
 
 pytestmark = pytest.mark.django_db
 
@@ -33,15 +33,6 @@ def post(client, chosen_model, prompt="a lighthouse in fog", htmx=True, **fields
     } | fields
     headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
     return client.post("/", data, **headers)
-
-
-def queue_generation(member, model, prompt: str) -> Generation:
-    """A queued generation of one 1:1 image, as a submission makes it."""
-    from imagegen import services
-
-    return services.generation_create(
-        member=member, model=model, prompt=prompt, aspect_ratio="1:1", image_size="1K", count=1
-    )
 
 
 def labels(html: str) -> list[str]:
@@ -311,16 +302,7 @@ def test_cards_are_visible_to_their_member_and_staff_only(client, image_models, 
 
 
 def test_a_failed_card_says_failed_with_a_try_again_button(generate_client, image_models, member):
-    from imagegen import services
-
-    generation = services.generation_create(
-        member=member,
-        model=image_models[GEMINI],
-        prompt="a kite",
-        aspect_ratio="16:9",
-        image_size="1K",
-        count=2,
-    )
+    generation = queue_generation(member, image_models[GEMINI], "a kite", aspect_ratio="16:9", count=2)
     Generation.objects.filter(pk=generation.pk).update(
         status=Generation.Status.FAILED,
         stage=Generation.Stage.FAILED,

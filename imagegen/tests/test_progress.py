@@ -6,16 +6,11 @@ from django.test.utils import CaptureQueriesContext
 
 from imagegen import openrouter, services
 from imagegen.models import Generation
+from tests.fixtures import queue_generation
 
 pytestmark = pytest.mark.django_db
 
 GEMINI = "google/gemini-2.5-flash-image"
-
-
-def queued(member, model, prompt: str) -> Generation:
-    return services.generation_create(
-        member=member, model=model, prompt=prompt, aspect_ratio="1:1", image_size="1K", count=1
-    )
 
 
 def writes_of_a_flush(recorder: services.ProgressRecorder) -> int:
@@ -27,7 +22,7 @@ def writes_of_a_flush(recorder: services.ProgressRecorder) -> int:
 def test_keepalives_and_unshown_bytes_write_nothing(member, image_models):
     """OpenRouter sends a keep-alive every few seconds while the model works; each one used to rewrite the
     row (20 running generations: 20 writes a second) although no card would change."""
-    generation = queued(member, image_models[GEMINI], "a kite")
+    generation = queue_generation(member, image_models[GEMINI], "a kite")
     Generation.objects.filter(pk=generation.pk).update(status=Generation.Status.RUNNING)
     recorder = services.ProgressRecorder(generation_id=generation.pk, count=1)
 
@@ -65,7 +60,7 @@ def test_one_writer_thread_serves_every_running_generation_and_ends_when_none_ru
     def writers() -> int:
         return sum(thread.name == "progress-writer" for thread in threading.enumerate())
 
-    generations = [queued(member, image_models[GEMINI], f"kite {n}") for n in range(3)]
+    generations = [queue_generation(member, image_models[GEMINI], f"kite {n}") for n in range(3)]
     Generation.objects.filter(pk__in=[g.pk for g in generations]).update(status=Generation.Status.RUNNING)
     recorders = [services.ProgressRecorder(generation_id=g.pk, count=1) for g in generations]
     for recorder in recorders:

@@ -187,9 +187,9 @@ def measure(args) -> dict:
         from django.contrib.auth import get_user_model
         from django.core.management import call_command
 
+        from imagegen.client import openrouter_client
         from imagegen.model_sync import models_sync
         from imagegen.models import Generation
-        from imagegen.services import openrouter_client
 
         call_command("migrate", verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)

@@ -41,9 +41,9 @@ def seed(members: int, images: int) -> tuple[list[dict], list[int], int]:
 
     from gallery import services
     from gallery.models import Image
+    from imagegen.client import openrouter_client
     from imagegen.model_sync import models_sync
     from imagegen.models import ImageModel
-    from imagegen.services import openrouter_client
 
     models_sync(client=openrouter_client(), enable_all=True)
     model = ImageModel.objects.get(is_default=True)

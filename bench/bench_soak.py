@@ -84,11 +84,12 @@ def main() -> None:
         from django.core.management import call_command
 
         from imagegen import services
+        from imagegen.client import openrouter_client
         from imagegen.model_sync import models_sync
         from imagegen.models import Generation, ImageModel
 
         call_command("migrate", verbosity=0)
-        models_sync(client=services.openrouter_client(), enable_all=True)
+        models_sync(client=openrouter_client(), enable_all=True)
         model = ImageModel.objects.get(openrouter_id="google/gemini-2.5-flash-image")
         member = get_user_model().objects.create_user(username="soak", password="a-long-soak-password")
         worker = start([sys.executable, "manage.py", "run_worker"], env, logs / "worker.log")

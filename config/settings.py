@@ -281,6 +281,8 @@ MAX_REFERENCE_BYTES = 10 * 1024 * 1024
 THUMBNAIL_LONG_SIDE = 512
 
 # --- Team controls ---------------------------------------------------------------------------------
+# The team's budgets and limits, plugged into generating (imagegen/admission.py explains the seam).
+GENERATION_ADMISSION = "team.services.generation_admit"
 TEAM_MONTHLY_BUDGET_USD = env_decimal_or_blank("EASEL_MONTHLY_BUDGET_USD")
 MAX_RUNNING_PER_MEMBER = env_int("EASEL_MAX_RUNNING_PER_MEMBER", 4, minimum=1)
 MAX_SUBMISSIONS_PER_MINUTE = env_int("EASEL_MAX_SUBMISSIONS_PER_MINUTE", 20, minimum=1)

@@ -6,9 +6,9 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from imagegen import catalog, openrouter
+from imagegen.client import openrouter_client
 from imagegen.model_sync import model_make_default, models_ensure_default, models_sync
 from imagegen.models import ImageModel
-from imagegen.services import openrouter_client
 
 
 class ImageModelForm(forms.ModelForm):

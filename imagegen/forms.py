@@ -8,14 +8,9 @@ from django.core.exceptions import ValidationError
 from gallery import files
 from gallery.models import Image
 from imagegen import catalog, imagecheck, openrouter
+from imagegen.exceptions import GenerationRefused
 from imagegen.models import ImageModel
-from imagegen.services import (
-    MAX_COUNT,
-    MAX_PROMPT_LENGTH,
-    GenerationRefused,
-    ReferenceInput,
-    generation_check,
-)
+from imagegen.services import MAX_COUNT, MAX_PROMPT_LENGTH, ReferenceInput, generation_check
 
 MAGIC_NUMBERS = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 INVALID_CHOICE = "%(value)s is not offered by this model: choose one from the list."

@@ -3,8 +3,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget
 
 from imagegen import selectors, services
+from imagegen.exceptions import GenerationRefused
 from imagegen.forms import GenerateForm, new_submission_key
-from imagegen.services import GenerationRefused
 
 
 def _generate_form(

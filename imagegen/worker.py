@@ -9,7 +9,6 @@ runs and, every so often, recovers generations whose worker died.
 SIGTERM or Ctrl-C stops claiming and lets running generations finish; a second signal exits at once.
 """
 
-import contextvars
 import logging
 import os
 import signal
@@ -19,15 +18,11 @@ from collections.abc import Callable
 from pathlib import Path
 from queue import SimpleQueue
 
-from django.db import DatabaseError, OperationalError, close_old_connections, connections
-from django_tasks_db.management.commands.db_worker import Worker as DBWorker
-from django_tasks_db.models import DBTaskResult
-from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
+from django.db import DatabaseError, close_old_connections, connections
+
+from imagegen.services import queue as task_queue
 
 logger = logging.getLogger("easel.worker")
-
-# The id of the worker running the current task, for code that records who holds a generation.
-current_worker_id: contextvars.ContextVar[str] = contextvars.ContextVar("current_worker_id", default="")
 
 
 def lower_cpu_priority(niceness: int) -> None:
@@ -78,16 +73,8 @@ class PoolWorker:
         self.backend_name = backend_name
         self.stopping = threading.Event()
         self.free_slots = threading.Semaphore(threads)
-        # Reused only for its run_task(): calls the task, records success or failure, sends signals.
-        self._task_runner = DBWorker(
-            queue_names=list(queue_names),
-            interval=poll_seconds,
-            batch=False,
-            backend_name=backend_name,
-            startup_delay=False,
-            max_tasks=None,
-            worker_id=worker_id,
-            excluded_queue_names=[],
+        self._task_runner = task_queue.TaskRunner(
+            worker_id=worker_id, backend_name=backend_name, queue_names=queue_names, poll_seconds=poll_seconds
         )
 
     # --- signals -------------------------------------------------------------------------------
@@ -102,8 +89,6 @@ class PoolWorker:
                 signal.strsignal(signum),
             )
             # Running threads cannot be interrupted; leave without waiting for them.
-            import os
-
             os._exit(1)
         logger.warning(
             "%s: finishing running generations, then stopping (press Ctrl-C again to force).",
@@ -120,7 +105,7 @@ class PoolWorker:
         self._safely(self.recover, "recovery")
         next_heartbeat = next_recovery = time.monotonic()
         next_recovery += self.recovery_seconds
-        claimed: SimpleQueue[DBTaskResult | None] = SimpleQueue()
+        claimed: SimpleQueue = SimpleQueue()
         pool = [
             threading.Thread(target=self._serve, args=(claimed,), name=f"generation_{n}", daemon=True)
             for n in range(self.threads)
@@ -190,31 +175,19 @@ class PoolWorker:
             self._safely(lambda: self.heartbeat(self.worker_id), "heartbeat")
         connections.close_all()
 
-    def _claim_next(self) -> DBTaskResult | None:
+    def _claim_next(self):
         close_old_connections()
-        tasks = DBTaskResult.objects.ready().filter(
-            backend_name=self.backend_name, queue_name__in=self.queue_names
+        return task_queue.claim_next_task(
+            worker_id=self.worker_id, backend_name=self.backend_name, queue_names=self.queue_names
         )
-        try:
-            with exclusive_transaction(tasks.db):
-                task_result = tasks.get_locked()
-                if task_result is not None:
-                    task_result.claim(self.worker_id)
-                return task_result
-        except OperationalError as exc:
-            if is_locked_database_exception(exc):
-                return None
-            raise
 
-    def _run(self, task_result: DBTaskResult) -> None:
-        token = current_worker_id.set(self.worker_id)
+    def _run(self, task_result) -> None:
         try:
             close_old_connections()
-            self._task_runner.run_task(task_result)
+            self._task_runner.run(task_result)
         except Exception:
             logger.exception("Task %s crashed the worker thread", task_result.id)
         finally:
-            current_worker_id.reset(token)
             # As after a web request: a persistent connection (CONN_MAX_AGE, PostgreSQL) stays with this
             # pool thread for its next generation, instead of a new server process and login each time.
             close_old_connections()

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from gallery.models import Image
 from imagegen import openrouter
+from imagegen.client import openrouter_client
 from imagegen.models import Generation
 from team.models import MemberBudget
 from team.money import stored
@@ -382,8 +383,6 @@ def openrouter_key_usage() -> KeyUsage:
     """The key's spend and limit from OpenRouter (GET /key): one quick try; a failure is a plain message."""
     if not settings.OPENROUTER_API_KEY:
         return KeyUsage(configured=False)
-    from imagegen.services import openrouter_client  # imagegen imports team: import late
-
     try:
         client = openrouter_client(
             connect_timeout=KEY_INFO_TIMEOUT_SECONDS,

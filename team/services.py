@@ -1,8 +1,8 @@
 """Writes for team controls: admitting generations against budgets and limits, settling their cost,
 and invites. Reads live in selectors.py.
 
-Admission runs inside the transaction that creates the Generation (imagegen.services.generation_create)
-and first locks the member's MemberBudget row. Every count it makes — the month's spending and open
+Admission runs inside the transaction that creates the Generation (imagegen.services.generation_create,
+through the seam in imagegen/admission.py) and first locks the member's MemberBudget row. Every count it makes — the month's spending and open
 reservations, generations in progress, submissions in the last minute — comes from the database, and
 the lock is held until the new row (with its reservation) commits; so the limits hold for any number of
 web processes on any number of machines. On SQLite the IMMEDIATE transaction mode serialises writers,
@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from imagegen.exceptions import GenerationRefused
 from imagegen.models import Generation, ImageModel
 from team import selectors
 from team.models import Invite, MemberBudget
@@ -31,6 +32,31 @@ INVITE_LIFETIME = timedelta(days=7)
 
 
 # --- admission and settlement -----------------------------------------------------------------------
+# Plugged into imagegen through settings.GENERATION_ADMISSION (imagegen/admission.py).
+
+
+class AdmissionRefused(GenerationRefused):
+    """Over budget or over a limit. `retry_after_seconds`: when trying again can help (None: not soon)."""
+
+    def __init__(self, message: str, *, field: str | None = None, retry_after_seconds: int | None = None):
+        super().__init__(message, field=field)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class OverBudget(AdmissionRefused):
+    pass
+
+
+class PriceUnknown(AdmissionRefused):
+    pass
+
+
+class TooManyRunning(AdmissionRefused):
+    pass
+
+
+class TooManySubmissions(AdmissionRefused):
+    pass
 
 
 def generation_admit(*, member, model: ImageModel, image_size: str, count: int) -> Decimal:
@@ -40,8 +66,6 @@ def generation_admit(*, member, model: ImageModel, image_size: str, count: int) 
     that creates that Generation, so the reservation is visible to the next submission the moment the
     lock taken here is released.
     """
-    from team import refusals  # imagegen.services imports this module; see team/refusals.py
-
     budget = _lock_member(member=member)
     now = timezone.now()  # after the lock, which may have been waited for
 
@@ -49,7 +73,7 @@ def generation_admit(*, member, model: ImageModel, image_size: str, count: int) 
     limit = selectors.limit_of(budget)
     if limit is not None:
         if worst_case is None:
-            raise refusals.PriceUnknown(
+            raise PriceUnknown(
                 f"{model.name} has no known price, so Easel cannot reserve it against your budget. "
                 "Pick another model, or ask an admin to set its “estimated USD per 1K image” in the admin "
                 "(Image models).",
@@ -59,7 +83,7 @@ def generation_admit(*, member, model: ImageModel, image_size: str, count: int) 
         used = selectors.member_month_used(member=member, month=month)
         left = max(limit - used, Decimal(0))
         if worst_case > left:
-            raise refusals.OverBudget(_over_budget_message(worst_case, left, limit, month))
+            raise OverBudget(_over_budget_message(worst_case, left, limit, month))
 
     # One read for both limits: the member's unfinished generations and those of the last minute.
     window_start = now - RATE_WINDOW
@@ -75,7 +99,7 @@ def generation_admit(*, member, model: ImageModel, image_size: str, count: int) 
             recent.append(created_at)
     recent.sort()
     if in_progress >= settings.MAX_RUNNING_PER_MEMBER:
-        raise refusals.TooManyRunning(
+        raise TooManyRunning(
             f"You already have {in_progress} generations queued or running; the limit is "
             f"{settings.MAX_RUNNING_PER_MEMBER} at a time. Try again when one of them finishes."
         )
@@ -85,7 +109,7 @@ def generation_admit(*, member, model: ImageModel, image_size: str, count: int) 
         # The window frees a place when the submission that keeps it full turns a minute old.
         frees_at = recent[len(recent) - allowed] + RATE_WINDOW
         wait = max(1, math.ceil((frees_at - now).total_seconds()))
-        raise refusals.TooManySubmissions(
+        raise TooManySubmissions(
             f"You have submitted {len(recent)} generations in the last minute; the limit is {allowed} a "
             f"minute. Try again in {wait} second{'s' if wait != 1 else ''}.",
             retry_after_seconds=wait,

@@ -129,9 +129,9 @@ def openrouter_standin(settings, standin):
 @pytest.fixture
 def image_models(db, openrouter_standin):
     """The stand-in's image models, synced into the allowlist and enabled (what `serve` does in demo mode)."""
+    from imagegen.client import openrouter_client
     from imagegen.model_sync import models_sync
     from imagegen.models import ImageModel
-    from imagegen.services import openrouter_client
 
     models_sync(client=openrouter_client(), enable_all=True)
     return {model.openrouter_id: model for model in ImageModel.objects.all()}

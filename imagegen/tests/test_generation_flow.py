@@ -11,6 +11,7 @@ from django_tasks_db.models import DBTaskResult
 
 from gallery.models import Image
 from imagegen import services
+from imagegen.client import openrouter_client
 from imagegen.models import Generation, GenerationReference
 from imagegen.tests.standin_fixtures import TEST_API_KEY
 from tests.fixtures import png_bytes
@@ -63,9 +64,7 @@ def test_a_generation_stores_the_image_exactly_as_sent(member, image_models, sta
     assert image.model_slug == GEMINI
     assert image.openrouter_generation_id.startswith("gen-")
     assert image.openrouter_generation_id in generation.openrouter_ids
-    charged = Decimal(
-        str(services.openrouter_client().generation_stats(image.openrouter_generation_id)["total_cost"])
-    )
+    charged = Decimal(str(openrouter_client().generation_stats(image.openrouter_generation_id)["total_cost"]))
     assert image.cost_usd == generation.cost_usd == charged.quantize(Decimal("0.000001"))
     assert image.image_tokens == 1290
     assert image.latency_ms is not None
@@ -227,7 +226,7 @@ def test_a_short_database_outage_while_saving_loses_nothing(member, image_models
         return real_create(**kwargs)
 
     monkeypatch.setattr(gallery_services, "image_create", flaky_create)
-    monkeypatch.setattr("imagegen.services.time.sleep", lambda seconds: None)
+    monkeypatch.setattr("imagegen.services.retry.time.sleep", lambda seconds: None)
     generation = run(create(member, image_models[GEMINI], f"a patient heron {tag}"))
 
     assert generation.status == Generation.Status.SUCCEEDED
@@ -241,13 +240,13 @@ def test_database_retry_gives_up_after_its_deadline(monkeypatch):
 
     calls = []
     clock = [1000.0]
-    monkeypatch.setattr("imagegen.services.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("imagegen.services.retry.time.monotonic", lambda: clock[0])
 
     def sleep(seconds):
         calls.append(seconds)
         clock[0] += seconds
 
-    monkeypatch.setattr("imagegen.services.time.sleep", sleep)
+    monkeypatch.setattr("imagegen.services.retry.time.sleep", sleep)
 
     def always_down():
         raise OperationalError("connection refused")

@@ -9,9 +9,9 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from imagegen import catalog
+from imagegen.client import openrouter_client
 from imagegen.model_sync import model_make_default, models_ensure_default, models_sync
 from imagegen.models import ImageModel
-from imagegen.services import openrouter_client
 
 pytestmark = pytest.mark.django_db
 

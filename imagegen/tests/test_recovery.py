@@ -105,7 +105,7 @@ def test_a_generation_lost_again_and_again_stops_being_requeued(running, setting
 
 def test_the_heartbeat_keeps_the_generations_this_process_runs_fresh(running, settings, monkeypatch):
     generation = running(sent=True, beat_seconds_ago=settings.HEARTBEAT_STALE_SECONDS + 1)
-    monkeypatch.setattr(services, "_active", {generation.pk})
+    monkeypatch.setattr("imagegen.services.run._active", {generation.pk})
 
     assert services.generations_heartbeat(worker_id="dead-worker") == 1
     services.generations_recover()
@@ -116,7 +116,7 @@ def test_the_heartbeat_keeps_the_generations_this_process_runs_fresh(running, se
 
 def test_the_heartbeat_skips_a_generation_whose_thread_is_gone(running, settings, monkeypatch):
     generation = running(sent=True, beat_seconds_ago=settings.HEARTBEAT_STALE_SECONDS + 1)
-    monkeypatch.setattr(services, "_active", set())
+    monkeypatch.setattr("imagegen.services.run._active", set())
 
     assert services.generations_heartbeat(worker_id="dead-worker") == 0
     services.generations_recover()

@@ -10,7 +10,8 @@ from django_tasks_db.models import DBTaskResult
 
 from imagegen import services
 from imagegen.models import Generation
-from team import refusals, selectors
+from team import selectors
+from team import services as team_services
 from team.tests.conftest import FLUX, GEMINI, KLEIN
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +63,7 @@ def test_over_budget_says_how_much_is_left_and_when_it_resets(member, image_mode
     submit(member, image_models[FLUX])  # still running: $0.03 reserved
     calls = standin.chat_request_count
 
-    with pytest.raises(refusals.OverBudget) as refused:
+    with pytest.raises(team_services.OverBudget) as refused:
         submit(member, image_models[FLUX])
 
     assert refused.value.message == (
@@ -79,7 +80,7 @@ def test_over_budget_says_how_much_is_left_and_when_it_resets(member, image_mode
 def test_a_used_up_budget_says_so(member, image_models, set_budget):
     set_budget(member, "0.03")
     finish(submit(member, image_models[FLUX]), cost="0.03")
-    with pytest.raises(refusals.OverBudget) as refused:
+    with pytest.raises(team_services.OverBudget) as refused:
         submit(member, image_models[KLEIN])
     assert refused.value.message == (
         "Your monthly budget of $0.03 is used up. It resets on 1 August 2026; an admin can raise it before then."
@@ -90,13 +91,13 @@ def test_a_request_that_uses_exactly_what_is_left_is_admitted(member, image_mode
     set_budget(member, "0.09")
     submit(member, image_models[FLUX], count=2)
     assert submit(member, image_models[FLUX]).reserved_usd == Decimal("0.03")
-    with pytest.raises(refusals.OverBudget):
+    with pytest.raises(team_services.OverBudget):
         submit(member, image_models[KLEIN])
 
 
 def test_a_zero_budget_stops_all_spending(member, image_models, set_budget):
     set_budget(member, "0")
-    with pytest.raises(refusals.OverBudget):
+    with pytest.raises(team_services.OverBudget):
         submit(member, image_models[KLEIN])
 
 
@@ -104,7 +105,7 @@ def test_blank_budget_uses_the_team_default(member, other_member, image_models, 
     settings.TEAM_MONTHLY_BUDGET_USD = "0.05"
     set_budget(other_member, "1.00")  # their own limit wins over the default
     submit(member, image_models[FLUX])
-    with pytest.raises(refusals.OverBudget, match=r"of your monthly budget of \$0\.05 is left"):
+    with pytest.raises(team_services.OverBudget, match=r"of your monthly budget of \$0\.05 is left"):
         submit(member, image_models[FLUX])
     submit(other_member, image_models[FLUX])
     submit(other_member, image_models[FLUX])
@@ -131,7 +132,7 @@ def test_a_new_month_starts_with_the_whole_budget(member, image_models, set_budg
     set_budget(member, "0.03")
     with time_machine.travel(datetime(2026, 7, 31, 21, 0, tzinfo=UTC), tick=False):  # 23:00 in Berlin
         finish(submit(member, image_models[FLUX]), cost="0.03")
-        with pytest.raises(refusals.OverBudget, match="resets on 1 August 2026"):
+        with pytest.raises(team_services.OverBudget, match="resets on 1 August 2026"):
             submit(member, image_models[FLUX])
     with time_machine.travel(datetime(2026, 7, 31, 22, 0, 1, tzinfo=UTC), tick=False):  # August in Berlin
         assert submit(member, image_models[FLUX]).reserved_usd == Decimal("0.03")
@@ -145,7 +146,7 @@ def test_a_model_without_a_price_is_refused_only_under_a_budget(
     model.save()
     set_budget(member, "10.00")
 
-    with pytest.raises(refusals.PriceUnknown) as refused:
+    with pytest.raises(team_services.PriceUnknown) as refused:
         submit(member, model)
     assert refused.value.field == "model"
     assert "has no known price" in refused.value.message
@@ -160,7 +161,7 @@ def test_at_most_n_generations_in_progress_per_member(member, other_member, imag
     second = submit(member, image_models[FLUX])
     Generation.objects.filter(pk=second.pk).update(status=Generation.Status.RUNNING)
 
-    with pytest.raises(refusals.TooManyRunning) as refused:
+    with pytest.raises(team_services.TooManyRunning) as refused:
         submit(member, image_models[FLUX])
     assert refused.value.message == (
         "You already have 2 generations queued or running; the limit is 2 at a time. "
@@ -180,7 +181,7 @@ def test_at_most_m_submissions_a_minute_with_when_to_try_again(member, other_mem
             submit(member, image_models[KLEIN])
             clock.shift(timedelta(seconds=10))
         # now = +30 s; the first submission leaves the window at +60 s
-        with pytest.raises(refusals.TooManySubmissions) as refused:
+        with pytest.raises(team_services.TooManySubmissions) as refused:
             submit(member, image_models[KLEIN])
         assert refused.value.message == (
             "You have submitted 3 generations in the last minute; the limit is 3 a minute. "
@@ -190,11 +191,11 @@ def test_at_most_m_submissions_a_minute_with_when_to_try_again(member, other_mem
         submit(other_member, image_models[KLEIN])
 
         clock.shift(timedelta(seconds=29))
-        with pytest.raises(refusals.TooManySubmissions, match="Try again in 1 second\\."):
+        with pytest.raises(team_services.TooManySubmissions, match="Try again in 1 second\\."):
             submit(member, image_models[KLEIN])
         clock.shift(timedelta(seconds=1, microseconds=1))
         submit(member, image_models[KLEIN])
-        with pytest.raises(refusals.TooManySubmissions, match="Try again in 10 seconds"):
+        with pytest.raises(team_services.TooManySubmissions, match="Try again in 10 seconds"):
             submit(member, image_models[KLEIN])
 
 
@@ -202,7 +203,7 @@ def test_a_repeated_submission_returns_the_first_without_counting_again(member, 
     settings.MAX_SUBMISSIONS_PER_MINUTE = 1
     first = submit(member, image_models[KLEIN], submission_key="k1")
     assert submit(member, image_models[KLEIN], submission_key="k1") == first
-    with pytest.raises(refusals.TooManySubmissions):
+    with pytest.raises(team_services.TooManySubmissions):
         submit(member, image_models[KLEIN], submission_key="k2")
 
 
@@ -216,7 +217,7 @@ def test_a_refusal_leaves_no_reference_file_behind(member, image_models, set_bud
     reference = ReferenceInput(
         data=png_bytes(), mime_type="image/png", image_format="PNG", width=64, height=64
     )
-    with pytest.raises(refusals.OverBudget):
+    with pytest.raises(team_services.OverBudget):
         submit(member, image_models[GEMINI], references=[reference])
     media = Path(settings.MEDIA_ROOT)
     assert not media.exists() or not [p for p in media.rglob("*") if p.is_file()]
@@ -224,8 +225,6 @@ def test_a_refusal_leaves_no_reference_file_behind(member, image_models, set_bud
 
 @pytest.mark.django_db(transaction=True)
 def test_admission_outside_a_transaction_is_a_programming_error(member, image_models):
-    from team import services as team_services
-
     # Without the surrounding transaction the lock would end at once (and SQLite would take none).
     with pytest.raises(RuntimeError, match="inside the transaction"):
         team_services.generation_admit(member=member, model=image_models[FLUX], image_size="1K", count=1)

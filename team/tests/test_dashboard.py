@@ -286,7 +286,7 @@ def test_the_page_has_no_inline_script_or_style(staff_client, seeded):
 
 
 def test_key_usage_comes_from_openrouter(staff_client, openrouter_standin):
-    from imagegen.services import openrouter_client
+    from imagegen.client import openrouter_client
 
     response = staff_client.get("/team/")
     info = openrouter_client().key_info()

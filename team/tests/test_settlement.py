@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from imagegen import services
+from imagegen.client import openrouter_client
 from imagegen.models import Generation
 from team import selectors
 from team.tests.conftest import FLUX, GEMINI
@@ -31,7 +32,7 @@ def used_this_month(member) -> Decimal:
 
 
 def charged_by_openrouter(generation: Generation) -> Decimal:
-    client = services.openrouter_client()
+    client = openrouter_client()
     total = sum(
         Decimal(str(client.generation_stats(openrouter_id)["total_cost"]))
         for openrouter_id in generation.openrouter_ids

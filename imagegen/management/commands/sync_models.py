@@ -2,8 +2,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from imagegen import openrouter
+from imagegen.client import openrouter_client
 from imagegen.model_sync import models_sync
-from imagegen.services import openrouter_client
 
 
 class Command(BaseCommand):

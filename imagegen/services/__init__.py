@@ -1,0 +1,40 @@
+"""Writes for image generation; reads live in imagegen/selectors.py.
+
+- submit:   the server's check of a request, admission, the row and its task (generation_create, …_retry)
+- queue:    the generation task and everything that knows django-tasks-db (enqueue, claim, orphaned tasks)
+- run:      a claimed generation's requests, its images stored as they land, its final state; heartbeat
+- progress: live progress written to the row a few times a second
+- recovery: settling generations whose worker died
+"""
+
+from imagegen.services.progress import ProgressRecorder
+from imagegen.services.recovery import MAX_RECOVERY_ATTEMPTS, RecoveryReport, generations_recover
+from imagegen.services.retry import with_database_retry
+from imagegen.services.run import describe_failure, generation_run, generations_heartbeat
+from imagegen.services.submit import (
+    MAX_COUNT,
+    MAX_PROMPT_LENGTH,
+    MAX_REFERENCES,
+    ReferenceInput,
+    generation_check,
+    generation_create,
+    generation_retry,
+)
+
+__all__ = [
+    "MAX_COUNT",
+    "MAX_PROMPT_LENGTH",
+    "MAX_RECOVERY_ATTEMPTS",
+    "MAX_REFERENCES",
+    "ProgressRecorder",
+    "RecoveryReport",
+    "ReferenceInput",
+    "describe_failure",
+    "generation_check",
+    "generation_create",
+    "generation_retry",
+    "generation_run",
+    "generations_heartbeat",
+    "generations_recover",
+    "with_database_retry",
+]

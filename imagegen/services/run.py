@@ -1,0 +1,283 @@
+"""Running a claimed generation in the task worker: its requests to OpenRouter, storing the images that
+arrive, and the final state of its row.
+
+A generation is one submission of the Generate form: `count` requests for the same prompt, run in
+parallel. Every path ends in "succeeded" or "failed": errors become a message a member can act on, and
+images are stored as they land.
+"""
+
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from gallery import files
+from gallery import services as gallery_services
+from gallery.models import Image
+from imagegen import openrouter
+from imagegen.client import openrouter_client
+from imagegen.models import Generation
+from imagegen.services.progress import TEXT_LIMIT, ProgressRecorder
+from imagegen.services.retry import with_database_retry
+from team.services import generation_settlement
+
+logger = logging.getLogger("easel.generation")
+
+# Generations this process is running: the heartbeat covers these only, so a generation whose thread
+# died goes stale and recovery settles it, even while the worker process itself lives on.
+_active: set[int] = set()
+_active_lock = threading.Lock()
+
+
+def generations_heartbeat(*, worker_id: str) -> int:
+    """Mark alive the generations this process is running (the worker loop calls it every few seconds)."""
+    with _active_lock:
+        active = list(_active)
+    if not active:
+        return 0
+    return Generation.objects.filter(
+        pk__in=active, worker_id=worker_id, status=Generation.Status.RUNNING
+    ).update(heartbeat_at=timezone.now())
+
+
+def generation_run(
+    *, generation_id: int, client: openrouter.OpenRouterClient | None = None, worker_id: str = ""
+) -> None:
+    """Run a queued generation to the end. Safe to call twice: only the call that claims the row runs it.
+
+    `worker_id` names the worker holding it, so recovery can tell whose heartbeat went stale."""
+    generation = with_database_retry(lambda: _claim(generation_id, worker_id))
+    if generation is None:
+        return
+    with _active_lock:
+        _active.add(generation.pk)
+    try:
+        _run_claimed(generation, client)
+    finally:
+        with _active_lock:
+            _active.discard(generation.pk)
+
+
+def _run_claimed(generation: Generation, client: openrouter.OpenRouterClient | None) -> None:
+    recorder = ProgressRecorder(generation_id=generation.pk, count=generation.count)
+    recorder.start()
+    outcomes: list[RequestOutcome] = []
+    try:
+        try:
+            request = _image_request(generation)
+            client = client or openrouter_client()
+        except openrouter.OpenRouterError as error:
+            outcomes = [RequestOutcome(index=0, error=error)]
+        else:
+            if generation.count == 1:
+                outcomes = [_run_request(generation, request, 0, client, recorder)]
+            else:
+                with ThreadPoolExecutor(
+                    max_workers=generation.count, thread_name_prefix=f"gen{generation.pk}"
+                ) as pool:
+                    futures = [
+                        pool.submit(_run_request_in_thread, generation, request, index, client, recorder)
+                        for index in range(generation.count)
+                    ]
+                    outcomes = [future.result() for future in futures]
+    except Exception:
+        logger.exception("Generation %s failed inside Easel", generation.pk)
+        outcomes = [RequestOutcome(index=0, internal_error=True)]
+    finally:
+        recorder.stop()
+    with_database_retry(lambda: _finish(generation, outcomes, recorder))
+
+
+def _claim(generation_id: int, worker_id: str) -> Generation | None:
+    now = timezone.now()
+    claimed = Generation.objects.filter(pk=generation_id, status=Generation.Status.QUEUED).update(
+        status=Generation.Status.RUNNING,
+        stage=Generation.Stage.SENDING,
+        worker_id=worker_id,
+        heartbeat_at=now,
+        started_at=now,
+        attempts=F("attempts") + 1,
+        updated_at=now,
+    )
+    if claimed != 1:
+        return None
+    return Generation.objects.select_related("model", "member").get(pk=generation_id)
+
+
+def _image_request(generation: Generation) -> openrouter.ImageRequest:
+    references = tuple(
+        openrouter.ReferenceImage(
+            data=files.read_file(name=reference.file_name), mime_type=reference.mime_type
+        )
+        for reference in generation.references.all()
+    )
+    return openrouter.ImageRequest(
+        model=generation.model.openrouter_id,
+        prompt=generation.prompt,
+        output_modalities=tuple(generation.model.output_modalities or ("image",)),
+        aspect_ratio=generation.aspect_ratio or None,
+        image_size=generation.image_size or None,
+        reference_images=references,
+    )
+
+
+@dataclass
+class RequestOutcome:
+    index: int
+    result: openrouter.GenerationResult | None = None
+    images: list[Image] = field(default_factory=list)
+    error: openrouter.OpenRouterError | None = None
+    internal_error: bool = False
+    save_error: bool = False
+
+
+def _run_request_in_thread(*args) -> "RequestOutcome":
+    try:
+        return _run_request(*args)
+    finally:
+        connection.close()  # this pool thread's own connection
+
+
+def _run_request(
+    generation: Generation,
+    request: openrouter.ImageRequest,
+    index: int,
+    client: openrouter.OpenRouterClient,
+    recorder: "ProgressRecorder",
+) -> RequestOutcome:
+    started = time.monotonic()
+    try:
+        result = client.generate(request, on_event=lambda event: recorder.on_event(index, event))
+    except openrouter.OpenRouterError as error:
+        recorder.request_failed(index)
+        return RequestOutcome(index=index, error=error)
+    except Exception:
+        logger.exception("Request %d of generation %s failed inside Easel", index, generation.pk)
+        recorder.request_failed(index)
+        return RequestOutcome(index=index, internal_error=True)
+    latency_ms = round((time.monotonic() - started) * 1000)
+    recorder.set_stage(index, Generation.Stage.SAVING)
+    try:
+        images = _save_images(generation, index, result, latency_ms)
+    except Exception:
+        logger.exception("Saving the images of generation %s failed", generation.pk)
+        recorder.request_failed(index)
+        return RequestOutcome(index=index, result=result, save_error=True)
+    recorder.set_stage(index, Generation.Stage.DONE)
+    return RequestOutcome(index=index, result=result, images=images)
+
+
+def _save_images(
+    generation: Generation, index: int, result: openrouter.GenerationResult, latency_ms: int
+) -> list[Image]:
+    """Files first, then the rows in one transaction; on any failure the files written here are removed."""
+    stored = []
+    try:
+        for image in result.images:
+            stored.append(gallery_services.image_files_store(data=image.data, image_format=image.format))
+        usage = result.usage
+        per_image_cost = (
+            (usage.cost_usd / len(result.images)).quantize(Decimal("0.000001"))
+            if usage and usage.cost_usd is not None and result.images
+            else None
+        )
+
+        def create_rows() -> list[Image]:
+            with transaction.atomic():
+                return [
+                    gallery_services.image_create(
+                        owner=generation.member,
+                        stored=stored_files,
+                        generation=generation,
+                        index=index * 10 + image.index,
+                        mime_type=image.mime_type,
+                        image_format=image.format,
+                        width=image.width,
+                        height=image.height,
+                        aspect_ratio=generation.aspect_ratio,
+                        image_size=generation.image_size,
+                        prompt=generation.prompt,
+                        model_slug=generation.model.openrouter_id,
+                        model_name=generation.model.name,
+                        provider=result.provider or "",
+                        openrouter_generation_id=result.generation_id or "",
+                        prompt_tokens=usage.prompt_tokens if usage else None,
+                        completion_tokens=usage.completion_tokens if usage else None,
+                        image_tokens=usage.image_tokens if usage else None,
+                        cost_usd=per_image_cost,
+                        latency_ms=latency_ms,
+                        model_text=result.text[:TEXT_LIMIT],
+                    )
+                    for image, stored_files in zip(result.images, stored, strict=True)
+                ]
+
+        return with_database_retry(create_rows)
+    except BaseException:
+        with_database_retry(lambda: [gallery_services.image_files_discard(stored=files) for files in stored])
+        raise
+
+
+def _finish(generation: Generation, outcomes: list[RequestOutcome], recorder: "ProgressRecorder") -> None:
+    results = [outcome.result for outcome in outcomes if outcome.result is not None]
+    images = [image for outcome in outcomes for image in outcome.images]
+    costs = [r.usage.cost_usd for r in results if r.usage and r.usage.cost_usd is not None]
+    failures = [outcome for outcome in outcomes if not outcome.images]
+    now = timezone.now()
+    fields = {
+        "finished_at": now,
+        "heartbeat_at": now,
+        "updated_at": now,
+        **generation_settlement(cost_usd=sum(costs, Decimal(0)) if costs else None),
+        "prompt_tokens": sum(r.usage.prompt_tokens for r in results if r.usage) if results else None,
+        "completion_tokens": sum(r.usage.completion_tokens for r in results if r.usage) if results else None,
+        "openrouter_ids": [r.generation_id for r in results if r.generation_id],
+        "text": recorder.text() or "\n\n".join(r.text for r in results if r.text)[:TEXT_LIMIT],
+        "reasoning": recorder.reasoning(),
+        "progress": recorder.snapshot(),
+    }
+    if images:
+        fields.update(status=Generation.Status.SUCCEEDED, stage=Generation.Stage.DONE)
+        if failures:
+            kind, message = describe_failure(failures[0])
+            fields.update(
+                error_kind="partial",
+                error_message=f"{len(failures)} of {generation.count} images failed: {message}",
+            )
+    else:
+        kind, message = describe_failure(failures[0]) if failures else ("internal", INTERNAL_ERROR)
+        fields.update(
+            status=Generation.Status.FAILED,
+            stage=Generation.Stage.FAILED,
+            error_kind=kind,
+            error_message=message,
+        )
+    with transaction.atomic():
+        Generation.objects.filter(pk=generation.pk).update(**fields)
+
+
+INTERNAL_ERROR = "Something went wrong inside Easel while saving or sending this request. Try again; if it keeps happening, tell an admin."
+SAVE_ERROR = "The image arrived but Easel could not store it (is the disk full?). Try again; if it keeps happening, tell an admin."
+
+
+def describe_failure(outcome: RequestOutcome) -> tuple[str, str]:
+    """(kind, message) for the card: plain words with what to do; never a traceback or the key."""
+    if outcome.save_error:
+        return "save_failed", SAVE_ERROR
+    error = outcome.error
+    if error is None:
+        return "internal", INTERNAL_ERROR
+    if isinstance(error, openrouter.NoImageReturned):
+        reply = (error.text or "").strip()
+        message = "The model replied without an image."
+        return (
+            error.kind,
+            f"{message} Its reply: “{reply[:1000]}”" if reply else f"{message} Try rewording the prompt.",
+        )
+    return error.kind, openrouter.redact_secrets(error.message, settings.OPENROUTER_API_KEY)

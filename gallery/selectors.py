@@ -321,7 +321,8 @@ def image_neighbours(*, viewer, query: GalleryQuery, image: Image) -> tuple[int 
 
 
 def model_choices() -> list[tuple[str, str]]:
-    """(slug, name) of every model that made an image, in one query.
+    """(slug, name) of every model that made an image, in one query; the name is the one its newest image
+    recorded (as the tiles show it), so a model since removed from the allowlist keeps its name.
 
     A recursive query hops from one distinct slug to the next through the model index, so it reads a
     handful of index entries instead of scanning every image row (DISTINCT would, on 100k images).
@@ -333,8 +334,11 @@ def model_choices() -> list[tuple[str, str]]:
             SELECT (SELECT MIN(model_slug) FROM gallery_image WHERE model_slug > slugs.slug)
             FROM slugs WHERE slugs.slug IS NOT NULL
         )
-        SELECT slugs.slug, COALESCE(imagegen_imagemodel.name, '')
-        FROM slugs LEFT JOIN imagegen_imagemodel ON imagegen_imagemodel.openrouter_id = slugs.slug
+        SELECT slugs.slug, (
+            SELECT model_name FROM gallery_image WHERE model_slug = slugs.slug
+            ORDER BY created_at DESC, id DESC LIMIT 1
+        )
+        FROM slugs
         WHERE slugs.slug IS NOT NULL
         ORDER BY slugs.slug
     """

@@ -14,9 +14,8 @@ from django.utils import timezone
 
 from gallery import files, selectors
 from gallery.models import Collection, CollectionItem, Favourite, Image
-from gallery.signals import images_trashed
+from gallery.signals import file_still_used, images_trashed
 from imagegen import catalog
-from imagegen.models import GenerationReference
 
 logger = logging.getLogger("easel.gallery")
 PURGE_BATCH = 500
@@ -83,11 +82,12 @@ def image_files_discard(*, stored: StoredImageFiles) -> None:
 
 
 def file_in_use(*, name: str) -> bool:
-    """Whether any row still points at a stored file: names are content hashes, so rows share files."""
+    """Whether any row still points at a stored file: names are content hashes, so rows share files.
+    Rows of other apps answer through the `file_still_used` signal."""
     return (
         Image.objects.filter(file_name=name).exists()
         or Image.objects.filter(thumbnail_name=name).exists()
-        or GenerationReference.objects.filter(file_name=name).exists()
+        or any(held for _receiver, held in file_still_used.send(sender=Image, name=name))
     )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
@@ -21,6 +21,7 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from core import image_formats, money
 from gallery import files
 from gallery import services as gallery_services
 from gallery.models import Image
@@ -175,7 +176,7 @@ def generation_retry(*, generation: Generation, member, submission_key: str = ""
         ReferenceInput(
             data=files.read_file(name=reference.file_name),
             mime_type=reference.mime_type,
-            image_format=files.FORMATS_BY_MIME[reference.mime_type],
+            image_format=image_formats.FORMATS_BY_MIME[reference.mime_type],
             width=reference.width,
             height=reference.height,
             source_image=reference.source_image,
@@ -405,7 +406,7 @@ def _save_images(
             stored.append(gallery_services.image_files_store(data=image.data, image_format=image.format))
         usage = result.usage
         per_image_cost = (
-            (usage.cost_usd / len(result.images)).quantize(Decimal("0.000001"))
+            money.stored(usage.cost_usd / len(result.images), rounding=ROUND_HALF_EVEN)
             if usage and usage.cost_usd is not None and result.images
             else None
         )

@@ -9,9 +9,7 @@ web processes on any number of machines. On SQLite the IMMEDIATE transaction mod
 which gives the same guarantee.
 """
 
-import hashlib
 import math
-import secrets
 from datetime import timedelta
 from decimal import Decimal
 
@@ -21,10 +19,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.money import stored, usd
+from core.tokens import new_token, token_hash
 from imagegen.models import Generation, ImageModel
 from team import selectors
 from team.models import Invite, MemberBudget
-from team.money import stored, usd
 
 RATE_WINDOW = timedelta(minutes=1)
 INVITE_LIFETIME = timedelta(days=7)
@@ -135,16 +134,12 @@ class UsernameTaken(Exception):
     pass
 
 
-def invite_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def invite_create(*, created_by, note: str = "") -> tuple[Invite, str]:
     """A new invite and its token. The token is returned once and never stored (only its hash is)."""
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     now = timezone.now()
     invite = Invite.objects.create(
-        token_hash=invite_token_hash(token),
+        token_hash=token_hash(token),
         note=note.strip(),
         created_by=created_by,
         created_at=now,
@@ -156,7 +151,7 @@ def invite_create(*, created_by, note: str = "") -> tuple[Invite, str]:
 def invite_usable(*, token: str) -> Invite:
     """The open invite for this token, or InviteUnusable."""
     invite = Invite.objects.filter(
-        token_hash=invite_token_hash(token), used_at__isnull=True, expires_at__gt=timezone.now()
+        token_hash=token_hash(token), used_at__isnull=True, expires_at__gt=timezone.now()
     ).first()
     if invite is None:
         raise InviteUnusable
@@ -173,7 +168,7 @@ def invite_accept(*, token: str, username: str, password: str):
         # Locked, so two simultaneous sign-ups with one link queue here and the second finds it used.
         invite = (
             Invite.objects.select_for_update()
-            .filter(token_hash=invite_token_hash(token), used_at__isnull=True, expires_at__gt=now)
+            .filter(token_hash=token_hash(token), used_at__isnull=True, expires_at__gt=now)
             .first()
         )
         if invite is None:

@@ -25,14 +25,11 @@ def test_tokens_are_redacted_from_log_lines():
 
 def test_invite_tokens_and_every_string_argument_are_redacted():
     token = new_token()
-    record = logging.LogRecord(
-        "django.request",
-        logging.WARNING,
-        __file__,
-        1,
-        f"GET /invite/{token}/ %(path)s %(status)s",
-        ({"path": f"/s/{token}/zip", "status": 404},),
-        None,
+    record = logging.makeLogRecord(
+        {
+            "msg": f"GET /invite/{token}/ %(path)s %(status)s",
+            "args": {"path": f"/s/{token}/zip", "status": 404},
+        }
     )
 
     RedactTokens().filter(record)

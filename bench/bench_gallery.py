@@ -176,9 +176,9 @@ def seed(total: int) -> dict:
     from django.contrib.auth import get_user_model
     from django.db import transaction
 
+    from core import aspect_ratios
     from gallery import services
     from gallery.models import Collection, CollectionItem, Favourite, Image
-    from imagegen import catalog
     from imagegen.models import Generation, ImageModel
 
     rng = random.Random(2026)
@@ -194,7 +194,7 @@ def seed(total: int) -> dict:
         services.image_files_store(data=realistic_png(n), image_format="PNG") for n in range(REAL_FILES)
     ]
 
-    ratios = catalog.STANDARD_ASPECT_RATIOS
+    ratios = aspect_ratios.STANDARD_ASPECT_RATIOS
     start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     step = dt.timedelta(days=700) / total
     rows = []

@@ -313,6 +313,6 @@ SHARE_PASSWORD_WINDOW_SECONDS = env_int("EASEL_SHARE_PASSWORD_WINDOW_SECONDS", 9
 # client's address (e.g. X-Real-IP), and only if the proxy always overwrites it. Empty: REMOTE_ADDR.
 SHARE_CLIENT_IP_HEADER = env_str("EASEL_SHARE_CLIENT_IP_HEADER")
 # Django logs each 4xx/5xx with its path: keep share tokens out of those lines too.
-LOGGING["filters"] = {"redact_share_tokens": {"()": "sharing.log_redaction.RedactShareTokens"}}
+LOGGING["filters"] = {"redact_share_tokens": {"()": "core.log_redaction.RedactTokens"}}
 LOGGING["handlers"]["console"]["filters"] = ["redact_share_tokens"]
 # --- end of share links ----------------------------------------------------------------------------

@@ -25,9 +25,8 @@ from django.utils.text import slugify
 from PIL import Image as PILImage
 from zipstream import ZipStream
 
-EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
-MIME_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
-FORMATS_BY_MIME = {mime: image_format for image_format, mime in MIME_TYPES.items()}
+from core import image_formats
+
 THUMBNAIL_MIME = "image/webp"
 # Served files can never run script or be framed, whatever their bytes say.
 FILE_CSP = "default-src 'none'; sandbox"
@@ -38,7 +37,7 @@ def sha256_hex(data: bytes) -> str:
 
 
 def original_name(*, sha256: str, image_format: str, folder: str = "images") -> str:
-    return f"{folder}/{sha256[:2]}/{sha256}.{EXTENSIONS[image_format]}"
+    return f"{folder}/{sha256[:2]}/{sha256}.{image_formats.EXTENSIONS[image_format]}"
 
 
 def thumbnail_name(*, sha256: str) -> str:
@@ -112,7 +111,7 @@ def make_thumbnail(data: bytes, *, long_side: int | None = None) -> Thumbnail:
     pictures' thumbnails a fifth smaller again.
     """
     long_side = long_side or settings.THUMBNAIL_LONG_SIDE
-    with PILImage.open(io.BytesIO(data), formats=list(EXTENSIONS)) as source:
+    with PILImage.open(io.BytesIO(data), formats=list(image_formats.PILLOW_FORMATS)) as source:
         source.draft("RGB", (long_side, long_side))  # JPEG decodes at a reduced scale: much faster
         image = source.convert("RGBA" if _has_alpha(source) else "RGB")
     image.thumbnail((long_side, long_side), PILImage.Resampling.LANCZOS, reducing_gap=2.0)

@@ -4,9 +4,9 @@ from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 
+from core import aspect_ratios
 from gallery.models import Collection
 from gallery.selectors import MAX_SELECTION, NEWEST, SORTS, Cursor, GalleryQuery
-from imagegen import catalog
 
 
 class QuickSelect(forms.Select):
@@ -42,7 +42,7 @@ class GalleryFilterForm(forms.Form):
     ratio = forms.ChoiceField(
         label="Aspect ratio",
         required=False,
-        choices=[("", "Any ratio"), *((ratio, ratio) for ratio in catalog.STANDARD_ASPECT_RATIOS)],
+        choices=[("", "Any ratio"), *((ratio, ratio) for ratio in aspect_ratios.STANDARD_ASPECT_RATIOS)],
         widget=QuickSelect,
         error_messages={"invalid_choice": BAD_CHOICE},
     )

@@ -12,10 +12,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from core import aspect_ratios
 from gallery import files, selectors
 from gallery.models import Collection, CollectionItem, Favourite, Image
 from gallery.signals import file_still_used, images_trashed
-from imagegen import catalog
 
 logger = logging.getLogger("easel.gallery")
 PURGE_BATCH = 500
@@ -129,7 +129,7 @@ def image_create(
         height=height,
         aspect_ratio=aspect_ratio,
         image_size=image_size,
-        aspect_matches=catalog.aspect_matches(aspect_ratio, width, height) if aspect_ratio else True,
+        aspect_matches=aspect_ratios.aspect_matches(aspect_ratio, width, height) if aspect_ratio else True,
         prompt=prompt,
         model_slug=model_slug,
         model_name=model_name,

@@ -10,6 +10,7 @@ import json
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
+from core import image_formats
 from gallery import files
 from gallery.models import Image
 
@@ -22,7 +23,7 @@ def image_download_name(image: Image, *, extension: str | None = None) -> str:
     return files.download_filename(
         created_at=timezone.localtime(image.created_at),
         prompt=image.prompt,
-        extension=extension or files.EXTENSIONS.get(image.format, "bin"),
+        extension=extension or image_formats.EXTENSIONS.get(image.format, "bin"),
     )
 
 

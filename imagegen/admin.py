@@ -5,7 +5,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from imagegen import catalog, openrouter
+from core import aspect_ratios
+from imagegen import openrouter
 from imagegen.client import openrouter_client
 from imagegen.model_sync import model_make_default, models_ensure_default, models_sync
 from imagegen.models import ImageModel
@@ -36,9 +37,9 @@ class ImageModelForm(forms.ModelForm):
 
     def clean_aspect_ratios(self):
         ratios = self.cleaned_data["aspect_ratios"] or []
-        unknown = [ratio for ratio in ratios if ratio not in catalog.ASPECT_RATIO_PIXELS]
+        unknown = [ratio for ratio in ratios if ratio not in aspect_ratios.ASPECT_RATIO_PIXELS]
         if unknown:
-            known = ", ".join(catalog.ASPECT_RATIO_PIXELS)
+            known = ", ".join(aspect_ratios.ASPECT_RATIO_PIXELS)
             raise forms.ValidationError(f"Unknown aspect ratios {unknown}: use some of {known}.")
         if not ratios:
             raise forms.ValidationError("Give at least one aspect ratio.")
@@ -46,9 +47,9 @@ class ImageModelForm(forms.ModelForm):
 
     def clean_image_sizes(self):
         sizes = self.cleaned_data["image_sizes"] or []
-        unknown = [size for size in sizes if size not in catalog.IMAGE_SIZE_FACTORS]
+        unknown = [size for size in sizes if size not in aspect_ratios.IMAGE_SIZE_FACTORS]
         if unknown or not sizes:
-            raise forms.ValidationError(f"Use one or more of {', '.join(catalog.IMAGE_SIZES)}.")
+            raise forms.ValidationError(f"Use one or more of {', '.join(aspect_ratios.IMAGE_SIZES)}.")
         return sizes
 
     def clean(self):

@@ -1,47 +1,19 @@
-"""What OpenRouter's docs say image models accept: aspect ratios with their pixel sizes, and image sizes.
+"""Easel's policy for image models: which aspect ratios and sizes a new model is offered, and what one
+image is estimated to cost (to reserve budget before calling OpenRouter).
 
-These are the defaults an admin can edit per model (`ImageModel.aspect_ratios` / `image_sizes`).
+The ratios and sizes themselves are facts from OpenRouter's docs (core.aspect_ratios). What a model is
+offered is the default an admin can edit per model (`ImageModel.aspect_ratios` / `image_sizes`).
 """
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
-# aspect ratio -> (width, height) at 1K, from OpenRouter's image-generation docs.
-ASPECT_RATIO_PIXELS: dict[str, tuple[int, int]] = {
-    "1:1": (1024, 1024),
-    "2:3": (832, 1248),
-    "3:2": (1248, 832),
-    "3:4": (864, 1184),
-    "4:3": (1184, 864),
-    "4:5": (896, 1152),
-    "5:4": (1152, 896),
-    "9:16": (768, 1344),
-    "16:9": (1344, 768),
-    "21:9": (1536, 672),
-}
-STANDARD_ASPECT_RATIOS = list(ASPECT_RATIO_PIXELS)
-DEFAULT_ASPECT_RATIO = "1:1"
-
-IMAGE_SIZE_FACTORS: dict[str, float] = {"1K": 1, "2K": 2, "4K": 4}
-IMAGE_SIZES = list(IMAGE_SIZE_FACTORS)
-DEFAULT_IMAGE_SIZE = "1K"
+from core import money
+from core.aspect_ratios import DEFAULT_IMAGE_SIZE, IMAGE_SIZES, STANDARD_ASPECT_RATIOS
 
 # Gemini bills generated images per image token; a 1K image is 1290 tokens (OpenRouter captures).
 IMAGE_TOKENS_PER_1K_IMAGE = 1290
 # Larger sizes cost more; reservations use these multipliers of the 1K price so budgets are never overshot.
 IMAGE_SIZE_COST_FACTORS: dict[str, Decimal] = {"1K": Decimal(1), "2K": Decimal(2), "4K": Decimal(4)}
-
-
-def pixel_size(aspect_ratio: str, image_size: str = DEFAULT_IMAGE_SIZE) -> tuple[int, int] | None:
-    base = ASPECT_RATIO_PIXELS.get(aspect_ratio)
-    if base is None:
-        return None
-    factor = IMAGE_SIZE_FACTORS.get(image_size or DEFAULT_IMAGE_SIZE, 1)
-    return round(base[0] * factor), round(base[1] * factor)
-
-
-def aspect_ratio_label(aspect_ratio: str, image_size: str = DEFAULT_IMAGE_SIZE) -> str:
-    size = pixel_size(aspect_ratio, image_size)
-    return f"{aspect_ratio} — {size[0]}×{size[1]}" if size else aspect_ratio
 
 
 def default_image_sizes(model_id: str) -> list[str]:
@@ -51,17 +23,6 @@ def default_image_sizes(model_id: str) -> list[str]:
 
 def default_aspect_ratios(model_id: str) -> list[str]:
     return list(STANDARD_ASPECT_RATIOS)
-
-
-def aspect_matches(aspect_ratio: str, width: int, height: int, *, tolerance: float = 0.02) -> bool:
-    """Whether an image's actual shape is within 2% of the requested ratio."""
-    try:
-        w, h = (int(part) for part in aspect_ratio.split(":"))
-    except ValueError:
-        return False
-    if not (w and h and width and height):
-        return False
-    return abs((width / height) / (w / h) - 1) <= tolerance
 
 
 def estimated_price_per_image(
@@ -78,7 +39,7 @@ def estimated_price_per_image(
         per_image = image_output * IMAGE_TOKENS_PER_1K_IMAGE
     else:
         per_image = image_output
-    return (per_image + (request or 0)).quantize(Decimal("0.000001"))
+    return money.stored(per_image + (request or 0), rounding=ROUND_HALF_EVEN)
 
 
 def default_aspect_ratios_for_new() -> list[str]:

@@ -5,25 +5,15 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from core import aspect_ratios, image_formats
 from gallery import files
 from gallery.models import Image
-from imagegen import catalog, imagecheck, openrouter
+from imagegen import imagecheck, openrouter
 from imagegen.exceptions import GenerationRefused
 from imagegen.models import ImageModel
 from imagegen.services import MAX_COUNT, MAX_PROMPT_LENGTH, ReferenceInput, generation_check
 
-MAGIC_NUMBERS = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 INVALID_CHOICE = "%(value)s is not offered by this model: choose one from the list."
-
-
-def sniff_mime_type(data: bytes) -> str:
-    """What the bytes say they are (a browser's declared type is not trusted)."""
-    for magic, mime in MAGIC_NUMBERS.items():
-        if data.startswith(magic):
-            return mime
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return ""
 
 
 def new_submission_key() -> str:
@@ -72,7 +62,7 @@ class ReferenceUploadField(forms.FileField):
                 f"{name} is {upload.size / 1_000_000:.1f} MB; reference images can be at most {limit // 1_000_000} MB."
             )
         data = upload.read()
-        mime_type = sniff_mime_type(data)
+        mime_type = image_formats.sniff_mime_type(data)
         if not mime_type:
             raise forms.ValidationError(f"{name} is not a PNG, JPEG or WebP image.")
         try:
@@ -132,18 +122,18 @@ class GenerateForm(forms.Form):
         self.model_list = list(models) if model_list is None else model_list
         self.fields["model"].known_models = {str(model.pk): model for model in self.model_list}
         self.chosen_model = self._chosen_model()
-        image_size = self._value("image_size") or catalog.DEFAULT_IMAGE_SIZE
+        image_size = self._value("image_size") or aspect_ratios.DEFAULT_IMAGE_SIZE
         if self.chosen_model:
             if image_size not in self.chosen_model.image_sizes:
                 image_size = self.chosen_model.image_sizes[0] if self.chosen_model.image_sizes else ""
             self.fields["aspect_ratio"].choices = [
-                (ratio, catalog.aspect_ratio_label(ratio, image_size))
+                (ratio, aspect_ratios.aspect_ratio_label(ratio, image_size))
                 for ratio in self.chosen_model.aspect_ratios
             ]
             self.fields["image_size"].choices = [(size, size) for size in self.chosen_model.image_sizes]
             self.initial.setdefault("image_size", image_size)
-            if catalog.DEFAULT_ASPECT_RATIO in self.chosen_model.aspect_ratios:
-                self.initial.setdefault("aspect_ratio", catalog.DEFAULT_ASPECT_RATIO)
+            if aspect_ratios.DEFAULT_ASPECT_RATIO in self.chosen_model.aspect_ratios:
+                self.initial.setdefault("aspect_ratio", aspect_ratios.DEFAULT_ASPECT_RATIO)
 
     def _value(self, name: str):
         if self.is_bound:

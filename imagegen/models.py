@@ -1,10 +1,12 @@
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core import money
+from core.aspect_ratios import DEFAULT_IMAGE_SIZE
 from imagegen import catalog
 
 
@@ -78,8 +80,8 @@ class ImageModel(models.Model):
         """The most a request is expected to cost, used to reserve budget before calling OpenRouter."""
         if self.price_per_image is None:
             return None
-        factor = catalog.IMAGE_SIZE_COST_FACTORS.get(image_size or catalog.DEFAULT_IMAGE_SIZE, Decimal(1))
-        return (self.price_per_image * factor * count).quantize(Decimal("0.000001"))
+        factor = catalog.IMAGE_SIZE_COST_FACTORS.get(image_size or DEFAULT_IMAGE_SIZE, Decimal(1))
+        return money.stored(self.price_per_image * factor * count, rounding=ROUND_HALF_EVEN)
 
 
 class Generation(models.Model):

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.text import Truncator, slugify
 from django.views.decorators.csrf import csrf_exempt
 
+from core import image_formats
 from gallery import files
 from sharing import selectors, services, throttles, unlocks
 from sharing.forms import UnlockForm
@@ -213,7 +214,7 @@ def _serve_image(request, *, link: ShareLink, image_id: int, variant: str):
             image.file_name,
             image.mime_type,
             image.sha256,
-            files.EXTENSIONS[image.format],
+            image_formats.EXTENSIONS[image.format],
         )
     return files.file_response(
         request,
@@ -238,7 +239,7 @@ def download_zip(request, *, link: ShareLink, token: str):
     entries = [
         (
             image.file_name,
-            _filename(link=link, image=image, extension=files.EXTENSIONS[image.format]),
+            _filename(link=link, image=image, extension=image_formats.EXTENSIONS[image.format]),
             image.byte_size,
         )
         for image in images

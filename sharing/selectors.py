@@ -5,9 +5,9 @@ from datetime import datetime
 from django.db.models import BigIntegerField, Case, F, OuterRef, Q, QuerySet, Subquery, When
 from django.utils import timezone
 
+from core.tokens import looks_like_token, token_hash
 from gallery.models import Collection, CollectionItem, Image
 from sharing.models import ShareLink, ShareVisit
-from sharing.tokens import looks_like_token, token_hash
 
 
 class CannotShare(Exception):

@@ -8,11 +8,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.tokens import new_token, token_hash
 from gallery.models import Collection, Image
 from sharing import throttles
 from sharing.models import ShareLink, ShareVisit, expires_at_for
 from sharing.network import truncated_network
-from sharing.tokens import new_token, token_hash
 
 VISITS_KEPT = 50
 USER_AGENT_KEPT = 200

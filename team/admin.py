@@ -8,11 +8,11 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import path, reverse
 
+from core.money import usd
 from imagegen.models import Generation, GenerationReference
 from team import selectors, services
 from team.forms import InviteCreateForm
 from team.models import Invite, MemberBudget
-from team.money import usd
 
 User = get_user_model()
 

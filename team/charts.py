@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from team.money import usd
+from core.money import usd
 from team.selectors import DaySpend
 
 WIDTH = 720

@@ -16,12 +16,12 @@ from django.db.models import Avg, Count, DecimalField, ExpressionWrapper, F, Q, 
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from core.money import stored
 from gallery.models import Image
 from imagegen import openrouter
 from imagegen.client import openrouter_client
 from imagegen.models import Generation
 from team.models import MemberBudget
-from team.money import stored
 
 logger = logging.getLogger("easel.team")
 

@@ -1,17 +1,15 @@
-"""Writes for team controls: admitting generations against budgets and limits, settling their cost,
-and invites. Reads live in selectors.py.
+"""Writes for team controls: admitting generations against budgets and limits, and invites. Reads live in
+selectors.py.
 
 Admission runs inside the transaction that creates the Generation (imagegen.services.generation_create,
-through the seam in imagegen/admission.py) and first locks the member's MemberBudget row. Every count it makes — the month's spending and open
-reservations, generations in progress, submissions in the last minute — comes from the database, and
-the lock is held until the new row (with its reservation) commits; so the limits hold for any number of
-web processes on any number of machines. On SQLite the IMMEDIATE transaction mode serialises writers,
-which gives the same guarantee.
+through the seam in imagegen/admission.py) and first locks the member's MemberBudget row. Every count it
+makes — the month's spending and open reservations, generations in progress, submissions in the last
+minute — comes from the database, and the lock is held until the new row (with its reservation)
+commits; so the limits hold for any number of web processes on any number of machines. On SQLite the
+IMMEDIATE transaction mode serialises writers, which gives the same guarantee.
 """
 
-import hashlib
 import math
-import secrets
 from datetime import timedelta
 from decimal import Decimal
 
@@ -21,17 +19,18 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.money import usd
+from core.tokens import new_token, token_hash
 from imagegen.exceptions import GenerationRefused
 from imagegen.models import Generation, ImageModel
 from team import selectors
 from team.models import Invite, MemberBudget
-from team.money import stored, usd
 
 RATE_WINDOW = timedelta(minutes=1)
 INVITE_LIFETIME = timedelta(days=7)
 
 
-# --- admission and settlement -----------------------------------------------------------------------
+# --- admission --------------------------------------------------------------------------------------
 # Plugged into imagegen through settings.GENERATION_ADMISSION (imagegen/admission.py).
 
 
@@ -138,16 +137,6 @@ def _over_budget_message(worst_case: Decimal, left: Decimal, limit: Decimal, mon
     )
 
 
-def generation_settlement(*, cost_usd: Decimal | None) -> dict:
-    """Fields that settle a finishing generation: the actual cost replaces the reservation.
-
-    `cost_usd` is what OpenRouter reported (None when it reported nothing, e.g. a failure before any
-    charge): the reservation is released either way. Update these together with the final status, in
-    the same statement, so no moment counts both or neither.
-    """
-    return {"cost_usd": stored(cost_usd), "reserved_usd": Decimal(0)}
-
-
 # --- invites -----------------------------------------------------------------------------------------
 
 
@@ -159,16 +148,12 @@ class UsernameTaken(Exception):
     pass
 
 
-def invite_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def invite_create(*, created_by, note: str = "") -> tuple[Invite, str]:
     """A new invite and its token. The token is returned once and never stored (only its hash is)."""
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     now = timezone.now()
     invite = Invite.objects.create(
-        token_hash=invite_token_hash(token),
+        token_hash=token_hash(token),
         note=note.strip(),
         created_by=created_by,
         created_at=now,
@@ -180,7 +165,7 @@ def invite_create(*, created_by, note: str = "") -> tuple[Invite, str]:
 def invite_usable(*, token: str) -> Invite:
     """The open invite for this token, or InviteUnusable."""
     invite = Invite.objects.filter(
-        token_hash=invite_token_hash(token), used_at__isnull=True, expires_at__gt=timezone.now()
+        token_hash=token_hash(token), used_at__isnull=True, expires_at__gt=timezone.now()
     ).first()
     if invite is None:
         raise InviteUnusable
@@ -197,7 +182,7 @@ def invite_accept(*, token: str, username: str, password: str):
         # Locked, so two simultaneous sign-ups with one link queue here and the second finds it used.
         invite = (
             Invite.objects.select_for_update()
-            .filter(token_hash=invite_token_hash(token), used_at__isnull=True, expires_at__gt=now)
+            .filter(token_hash=token_hash(token), used_at__isnull=True, expires_at__gt=now)
             .first()
         )
         if invite is None:

@@ -12,10 +12,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from core.tokens import new_token
 from gallery.models import Collection, CollectionItem, Image
 from imagegen.models import Generation
 from sharing.models import ShareLink
-from sharing.tokens import new_token
 from tests.world import ANON, HOLDER, OTHER, OWNER, ROLES, STAFF, World
 
 pytestmark = pytest.mark.django_db

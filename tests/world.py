@@ -7,11 +7,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from core.tokens import new_token
 from gallery.models import Collection, CollectionItem, Image
 from imagegen.models import Generation
 from sharing import services as sharing_services
 from sharing.models import ShareLink
-from sharing.tokens import new_token
 from team import services as team_services
 
 ANON, OWNER, OTHER, STAFF, HOLDER = "anonymous", "member", "another member", "staff", "link holder"

@@ -4,6 +4,7 @@ import stat
 import threading
 
 import pytest
+from django.conf import settings
 from django.db import connection, transaction
 
 from config.tests.helpers import clean_env, manage
@@ -121,3 +122,7 @@ def test_concurrent_writers_never_see_database_is_locked(django_user_model):
 
     assert errors == []
     assert django_user_model.objects.count() == 160
+
+
+def test_the_console_handler_redacts():
+    assert "redact_share_tokens" in settings.LOGGING["handlers"]["console"]["filters"]

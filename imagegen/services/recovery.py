@@ -12,7 +12,7 @@ from django.utils import timezone
 from gallery.models import Image
 from imagegen.models import Generation
 from imagegen.services import queue
-from team.services import generation_settlement
+from imagegen.services.run import settlement_fields
 
 logger = logging.getLogger("easel.generation")
 
@@ -93,7 +93,7 @@ def _fail_interrupted(still_stale, generation: Generation, now) -> bool:
     saved = Image.objects.filter(generation_id=generation.pk).count()
     # Settle: what OpenRouter reported for the images that landed is the cost; the reservation is released.
     saved_cost = Image.objects.filter(generation_id=generation.pk).aggregate(cost=Sum("cost_usd"))["cost"]
-    settlement = generation_settlement(cost_usd=saved_cost)
+    settlement = settlement_fields(cost_usd=saved_cost)
     if saved:
         updated = still_stale.update(
             status=Generation.Status.SUCCEEDED,

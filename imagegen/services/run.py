@@ -11,13 +11,14 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core import money
 from gallery import files
 from gallery import services as gallery_services
 from gallery.models import Image
@@ -26,7 +27,6 @@ from imagegen.client import openrouter_client
 from imagegen.models import Generation
 from imagegen.services.progress import TEXT_LIMIT, ProgressRecorder
 from imagegen.services.retry import with_database_retry
-from team.services import generation_settlement
 
 logger = logging.getLogger("easel.generation")
 
@@ -34,6 +34,16 @@ logger = logging.getLogger("easel.generation")
 # died goes stale and recovery settles it, even while the worker process itself lives on.
 _active: set[int] = set()
 _active_lock = threading.Lock()
+
+
+def settlement_fields(*, cost_usd: Decimal | None) -> dict:
+    """Fields that settle a finishing generation: the actual cost replaces the reservation.
+
+    `cost_usd` is what OpenRouter reported (None when it reported nothing, e.g. a failure before any
+    charge): the reservation is released either way. Update these together with the final status, in
+    the same statement, so no moment counts both or neither.
+    """
+    return {"cost_usd": money.stored(cost_usd), "reserved_usd": Decimal(0)}
 
 
 def generations_heartbeat(*, worker_id: str) -> int:
@@ -184,7 +194,7 @@ def _save_images(
             stored.append(gallery_services.image_files_store(data=image.data, image_format=image.format))
         usage = result.usage
         per_image_cost = (
-            (usage.cost_usd / len(result.images)).quantize(Decimal("0.000001"))
+            money.stored(usage.cost_usd / len(result.images), rounding=ROUND_HALF_EVEN)
             if usage and usage.cost_usd is not None and result.images
             else None
         )
@@ -234,7 +244,7 @@ def _finish(generation: Generation, outcomes: list[RequestOutcome], recorder: "P
         "finished_at": now,
         "heartbeat_at": now,
         "updated_at": now,
-        **generation_settlement(cost_usd=sum(costs, Decimal(0)) if costs else None),
+        **settlement_fields(cost_usd=sum(costs, Decimal(0)) if costs else None),
         "prompt_tokens": sum(r.usage.prompt_tokens for r in results if r.usage) if results else None,
         "completion_tokens": sum(r.usage.completion_tokens for r in results if r.usage) if results else None,
         "openrouter_ids": [r.generation_id for r in results if r.generation_id],

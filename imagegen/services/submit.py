@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 
+from core import image_formats
 from gallery import files
 from gallery.models import Image
 from imagegen import admission
@@ -143,7 +144,7 @@ def generation_retry(*, generation: Generation, member, submission_key: str = ""
         ReferenceInput(
             data=files.read_file(name=reference.file_name),
             mime_type=reference.mime_type,
-            image_format=files.FORMATS_BY_MIME[reference.mime_type],
+            image_format=image_formats.FORMATS_BY_MIME[reference.mime_type],
             width=reference.width,
             height=reference.height,
             source_image=reference.source_image,

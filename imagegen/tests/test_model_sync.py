@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from imagegen import catalog
+from core import aspect_ratios
 from imagegen.client import openrouter_client
 from imagegen.model_sync import model_make_default, models_ensure_default, models_sync
 from imagegen.models import ImageModel
@@ -30,7 +30,7 @@ def test_new_models_arrive_disabled_with_their_details(openrouter_standin):
     assert gemini.output_modalities == ["image", "text"]
     assert gemini.input_modalities == ["image", "text"] or set(gemini.input_modalities) == {"image", "text"}
     assert gemini.price_per_image == Decimal("0.038700")
-    assert gemini.aspect_ratios == catalog.STANDARD_ASPECT_RATIOS
+    assert gemini.aspect_ratios == aspect_ratios.STANDARD_ASPECT_RATIOS
     assert gemini.image_sizes == ["1K"]
     assert models["google/gemini-3-pro-image-preview"].image_sizes == ["1K", "2K", "4K"]
     assert models[FLUX_KLEIN].output_modalities == ["image"]

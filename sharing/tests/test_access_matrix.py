@@ -9,10 +9,10 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, reverse
 
+from core.tokens import new_token
 from sharing import public_urls, urls
 from sharing.models import ShareLink
 from sharing.tests.conftest import LINK_PASSWORD, share_url, unlock
-from sharing.tokens import new_token
 
 pytestmark = pytest.mark.django_db
 

@@ -6,11 +6,11 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from core.tokens import new_token
 from sharing import services
 from sharing.models import Expiry
 from sharing.tests.conftest import share_url
 from sharing.tests.helpers import body
-from sharing.tokens import new_token
 
 pytestmark = pytest.mark.django_db
 

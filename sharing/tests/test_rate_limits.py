@@ -11,10 +11,10 @@ from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
+from core.tokens import new_token
 from sharing import throttles
 from sharing.models import RateLimitCounter
 from sharing.tests.conftest import LINK_PASSWORD, share_url, unlock
-from sharing.tokens import new_token
 
 pytestmark = pytest.mark.django_db
 

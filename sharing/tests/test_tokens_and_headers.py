@@ -4,11 +4,11 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from core.tokens import new_token, token_hash
 from sharing import services
 from sharing.models import RateLimitCounter, ShareLink, ShareVisit
 from sharing.tests.conftest import LINK_PASSWORD, share_url, unlock
 from sharing.tests.helpers import token_from
-from sharing.tokens import new_token, token_hash
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 from django import template
 
+from core.money import usd as format_usd
 from team import selectors
-from team.money import usd as format_usd
 
 register = template.Library()
 

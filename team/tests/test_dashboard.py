@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 
+from core.money import usd
 from imagegen.models import Generation
-from team.money import usd
 from team.tests.conftest import FLUX, GEMINI, KLEIN
 
 pytestmark = pytest.mark.django_db

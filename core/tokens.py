@@ -1,6 +1,6 @@
-"""Share-link tokens: 256 random bits in the URL, only their sha256 in the database.
+"""Bearer tokens (share links, invites): 256 random bits in the URL, only their sha256 in the database.
 
-Looking a link up by the hash of the presented token (not by the token) means the database never compares
+Looking a row up by the hash of the presented token (not by the token) means the database never compares
 the secret itself, so response timing says nothing about how much of a guess was right.
 """
 

@@ -1,0 +1,51 @@
+"""What OpenRouter's image-generation docs say about picture shapes: the aspect ratios with their pixel
+sizes at 1K, and the image sizes (1K, 2K, 4K) that multiply both sides.
+
+Which ratios and sizes a model is offered is Easel's choice, kept per model (imagegen.catalog).
+"""
+
+# aspect ratio -> (width, height) at 1K.
+ASPECT_RATIO_PIXELS: dict[str, tuple[int, int]] = {
+    "1:1": (1024, 1024),
+    "2:3": (832, 1248),
+    "3:2": (1248, 832),
+    "3:4": (864, 1184),
+    "4:3": (1184, 864),
+    "4:5": (896, 1152),
+    "5:4": (1152, 896),
+    "9:16": (768, 1344),
+    "16:9": (1344, 768),
+    "21:9": (1536, 672),
+}
+STANDARD_ASPECT_RATIOS = list(ASPECT_RATIO_PIXELS)
+# What a model draws when the request names no ratio or size.
+DEFAULT_ASPECT_RATIO = "1:1"
+
+IMAGE_SIZE_FACTORS: dict[str, float] = {"1K": 1, "2K": 2, "4K": 4}
+IMAGE_SIZES = list(IMAGE_SIZE_FACTORS)
+DEFAULT_IMAGE_SIZE = "1K"
+
+
+def pixel_size(aspect_ratio: str, image_size: str = DEFAULT_IMAGE_SIZE) -> tuple[int, int] | None:
+    base = ASPECT_RATIO_PIXELS.get(aspect_ratio)
+    if base is None:
+        return None
+    factor = IMAGE_SIZE_FACTORS.get(image_size or DEFAULT_IMAGE_SIZE, 1)
+    return round(base[0] * factor), round(base[1] * factor)
+
+
+def aspect_ratio_label(aspect_ratio: str, image_size: str = DEFAULT_IMAGE_SIZE) -> str:
+    """ "16:9 — 1344×768": the ratio with the picture it makes at that size."""
+    size = pixel_size(aspect_ratio, image_size)
+    return f"{aspect_ratio} — {size[0]}×{size[1]}" if size else aspect_ratio
+
+
+def aspect_matches(aspect_ratio: str, width: int, height: int, *, tolerance: float = 0.02) -> bool:
+    """Whether an image's actual shape is within 2% of the requested ratio."""
+    try:
+        w, h = (int(part) for part in aspect_ratio.split(":"))
+    except ValueError:
+        return False
+    if not (w and h and width and height):
+        return False
+    return abs((width / height) / (w / h) - 1) <= tolerance

@@ -5,7 +5,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from imagegen import catalog, openrouter
+import openrouter
+from imagegen import catalog
 from imagegen.model_sync import model_make_default, models_ensure_default, models_sync
 from imagegen.models import ImageModel
 from imagegen.services import openrouter_client

@@ -5,9 +5,10 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+import openrouter
 from gallery import files
 from gallery.models import Image
-from imagegen import catalog, imagecheck, openrouter
+from imagegen import catalog
 from imagegen.models import ImageModel
 from imagegen.services import (
     MAX_COUNT,
@@ -16,6 +17,7 @@ from imagegen.services import (
     ReferenceInput,
     generation_check,
 )
+from openrouter import imagecheck
 
 MAGIC_NUMBERS = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 INVALID_CHOICE = "%(value)s is not offered by this model: choose one from the list."

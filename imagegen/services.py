@@ -21,10 +21,11 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+import openrouter
 from gallery import files
 from gallery import services as gallery_services
 from gallery.models import Image
-from imagegen import openrouter, tasks
+from imagegen import tasks
 from imagegen.models import Generation, GenerationReference, ImageModel
 from imagegen.worker import current_worker_id
 from team import services as team_services

@@ -16,8 +16,8 @@ from django.db.models import Avg, Count, DecimalField, ExpressionWrapper, F, Q, 
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+import openrouter
 from gallery.models import Image
-from imagegen import openrouter
 from imagegen.models import Generation
 from team.models import MemberBudget
 from team.money import stored

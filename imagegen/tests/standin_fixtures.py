@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from imagegen.openrouter import OpenRouterClient
 from imagegen.standin import StandinServer
+from openrouter import OpenRouterClient
 
 # Shaped like a real key, so the redaction tests would notice a leak.
 TEST_API_KEY = "sk-or-v1-" + "5e3c1d0a9b8f7e6d" * 4

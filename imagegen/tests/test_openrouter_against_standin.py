@@ -15,7 +15,8 @@ from decimal import Decimal
 import pytest
 from PIL import Image
 
-from imagegen.openrouter import (
+from imagegen.tests.standin_fixtures import TEST_API_KEY, make_standin_client
+from openrouter import (
     BadKey,
     BadRequest,
     BytesReceived,
@@ -44,7 +45,6 @@ from imagegen.openrouter import (
     UpstreamTimeout,
     UsageReceived,
 )
-from imagegen.tests.standin_fixtures import TEST_API_KEY, make_standin_client
 
 GEMINI = "google/gemini-2.5-flash-image"
 GEMINI_PRO = "google/gemini-3-pro-image-preview"

@@ -18,15 +18,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from imagegen.openrouter import (
-    Finished,
-    ImageReceived,
-    ImageStreamDecoder,
-    ProviderError,
-    UsageReceived,
-    parse_completion,
-    parse_images_response,
-)
 from imagegen.standin import (
     ASPECT_RATIOS,
     StandinServer,
@@ -34,6 +25,15 @@ from imagegen.standin import (
     parse_latency,
     parse_markers,
     render_png,
+)
+from openrouter import (
+    Finished,
+    ImageReceived,
+    ImageStreamDecoder,
+    ProviderError,
+    UsageReceived,
+    parse_completion,
+    parse_images_response,
 )
 
 AUTH = {"Authorization": "Bearer sk-or-v1-anything"}

@@ -23,9 +23,8 @@ from typing import Any, Self
 
 import httpx
 
-from imagegen import imagecheck
-from imagegen.openrouter.apis import ApiName, WireApi, wire_api
-from imagegen.openrouter.errors import (
+from openrouter.apis import ApiName, WireApi, wire_api
+from openrouter.errors import (
     GenerationNotFound,
     ImageRejected,
     NetworkError,
@@ -41,7 +40,8 @@ from imagegen.openrouter.errors import (
     UpstreamTimeout,
     error_for_status,
 )
-from imagegen.openrouter.types import (
+from openrouter.imagecheck import base64_length_limit
+from openrouter.types import (
     DEFAULT_MAX_IMAGE_BYTES,
     DEFAULT_MAX_PIXELS,
     BytesReceived,
@@ -479,7 +479,7 @@ class OpenRouterClient:
     def _read_completion(
         self, response: httpx.Response, attempt: int, deadline: float, emit: Callable[[Event], None]
     ) -> GenerationResult:
-        limit = imagecheck.base64_length_limit(self._max_image_bytes) * 2
+        limit = base64_length_limit(self._max_image_bytes) * 2
         body = bytearray()
         for chunk in self._body_chunks(response, deadline):
             body += chunk

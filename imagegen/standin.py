@@ -1,7 +1,7 @@
 """An offline stand-in for OpenRouter: a real HTTP server that speaks the same wire format.
 
 It serves `/api/v1/chat/completions` and the dedicated Image API `/api/v1/images` (both streamed
-and not), `/models`, `/generation` and `/key`, renders a real PNG for the prompt at the documented
+and not), `/models` and `/key`, renders a real PNG for the prompt at the documented
 size, and misbehaves on request: a marker such as `[fault:429]` or `[latency:5]` in the prompt
 picks a fault (see docs/standin.md).
 
@@ -28,9 +28,9 @@ import string
 import threading
 import time
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -44,6 +44,8 @@ logger = logging.getLogger("easel.standin")
 API_PREFIX = "/api/v1"
 KEEPALIVE = b": OPENROUTER PROCESSING\n\n"
 INVALID_KEY = "sk-or-v1-invalid"
+# How many generations' charges `charged_for` can still tell (the oldest are forgotten first).
+CHARGES_KEPT = 1000
 
 # Documented 1K pixel sizes per aspect ratio; 2K and 4K multiply both sides.
 ASPECT_RATIOS: dict[str, tuple[int, int]] = {
@@ -541,12 +543,6 @@ class _Server(ThreadingHTTPServer):
         logger.debug("stand-in connection from %s ended with an error", client_address, exc_info=True)
 
 
-@dataclass
-class _Generation:
-    record: dict[str, Any]
-    visible_at: float
-
-
 class StandinServer:
     """The stand-in on a loopback port. `start()` runs it in a daemon thread; `stop()` ends it."""
 
@@ -557,7 +553,6 @@ class StandinServer:
         latency: float | tuple[float, float] = 0.0,
         *,
         keepalive_interval: float = 1.0,
-        stats_delay: float = 0.3,
         slow_seconds: float = 5.0,
         oversize_bytes: int = 64 * 1024 * 1024,
         credit_limit: float | None = None,
@@ -569,7 +564,6 @@ class StandinServer:
         self.port: int = self._httpd.server_address[1]
         self.latency = latency
         self.keepalive_interval = keepalive_interval
-        self.stats_delay = stats_delay
         self.slow_seconds = slow_seconds
         self.oversize_bytes = oversize_bytes
         self.credit_limit = None if credit_limit is None else Decimal(str(credit_limit))
@@ -578,7 +572,7 @@ class StandinServer:
         self._lock = threading.Lock()
         self._generation_requests: list[dict[str, Any]] = []
         self._seen_prompts: set[str] = set()
-        self._generations: dict[str, _Generation] = {}
+        self._charges: OrderedDict[str, Decimal] = OrderedDict()
         self._spent = Decimal(0)
         self._thread: threading.Thread | None = None
         self._random = random.Random()
@@ -642,6 +636,11 @@ class StandinServer:
         with self._lock:
             return self._spent
 
+    def charged_for(self, generation_id: str) -> Decimal:
+        """What the stand-in charged for one generation (KeyError if it charged nothing under that id)."""
+        with self._lock:
+            return self._charges[generation_id]
+
     # Internal state changes.
 
     def _log_request(self, path: str, body: Any, headers: dict[str, str]) -> None:
@@ -665,17 +664,12 @@ class StandinServer:
                 return self._random.uniform(low, high)
         return float(self.latency)
 
-    def _record_generation(self, record: dict[str, Any], cost: Decimal) -> None:
+    def _charge(self, generation_id: str, cost: Decimal) -> None:
         with self._lock:
             self._spent += cost
-            self._generations[record["id"]] = _Generation(record, time.monotonic() + self.stats_delay)
-
-    def _generation(self, generation_id: str) -> dict[str, Any] | None:
-        with self._lock:
-            found = self._generations.get(generation_id)
-        if found is None or time.monotonic() < found.visible_at:
-            return None
-        return found.record
+            self._charges[generation_id] = cost
+            while len(self._charges) > CHARGES_KEPT:
+                self._charges.popitem(last=False)
 
 
 def _prompt_of(body: Any) -> str:
@@ -1131,15 +1125,6 @@ class _Handler(BaseHTTPRequestHandler):
             wanted = (query.get("output_modalities") or [None])[0]
             data = [model.to_api() for model in models_for(wanted)]
             self._send_json(200, {"data": data, "total_count": len(data), "links": {"next": None}})
-        elif route == "/generation":
-            if self._authorized() is None:
-                return
-            generation_id = (query.get("id") or [""])[0]
-            record = self.standin._generation(generation_id)
-            if record is None:
-                self._send_error(404, f"Generation {generation_id} not found")
-            else:
-                self._send_json(200, {"data": record})
         elif route in ("/key", "/auth/key"):
             key = self._authorized()
             if key is not None:
@@ -1303,7 +1288,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         # OpenRouter opens with several keep-alives (a real capture has five before the first data).
         self._write_chunk(KEEPALIVE * 3)
-        started = time.monotonic()
         if fault == "hang":
             self._wait(self.standin.hang_limit, keepalive=False)
             self.close_connection = True
@@ -1322,7 +1306,7 @@ class _Handler(BaseHTTPRequestHandler):
                     return
                 for piece in pieces:
                     self._write_chunk(piece)
-        self._finish(reply, request, started)  # before the stream's end reaches the client
+        self._charge(reply, request)  # before the stream's end reaches the client
         self._end_chunks()
 
     def _trickle(self, data: bytes) -> None:
@@ -1337,7 +1321,6 @@ class _Handler(BaseHTTPRequestHandler):
     def _complete(
         self, reply: _Reply, request: _GenerationRequest, fault: str | None, latency: float
     ) -> None:
-        started = time.monotonic()
         if fault == "hang":
             self._wait(self.standin.hang_limit, keepalive=False)
             self.close_connection = True
@@ -1365,11 +1348,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self._write(body[start : start + size])
                 if self.standin.stopping.wait(self.standin.slow_seconds / steps):
                     raise _ClientGone
-            self._finish(reply, request, started)
+            self._charge(reply, request)
         else:
-            # Recorded (and charged) before the last byte goes out, as OpenRouter has by then: a client
-            # that has read the whole answer then always finds the generation and the spend.
-            self._finish(reply, request, started)
+            # Charged before the last byte goes out, as OpenRouter has by then: a client
+            # that has read the whole answer then always finds the spend.
+            self._charge(reply, request)
             self._write(body)
 
     def _completion_body(self, reply: _Reply) -> bytes:
@@ -1415,46 +1398,10 @@ class _Handler(BaseHTTPRequestHandler):
         }
         return _with_slots_filled(payload, [pieces for _, pieces in images])
 
-    def _finish(self, reply: _Reply, request: _GenerationRequest, started: float) -> None:
+    def _charge(self, reply: _Reply, request: _GenerationRequest) -> None:
         if request.api == "images" and reply.error is not None:
-            return  # all-or-nothing billing: nothing to record or charge
-        elapsed_ms = int((time.monotonic() - started) * 1000)
-        image_tokens = reply.usage["completion_tokens_details"]["image_tokens"]
-        record = {
-            "id": reply.generation_id,
-            "upstream_id": f"stand-in-{reply.generation_id[-8:]}",
-            "total_cost": float(reply.cost),
-            "cache_discount": None,
-            "upstream_inference_cost": None,
-            "created_at": datetime.now(UTC).isoformat(),
-            "model": reply.model.id,
-            "app_id": None,
-            "streamed": request.stream,
-            "cancelled": False,
-            "provider_name": reply.model.provider,
-            "latency": elapsed_ms,
-            "moderation_latency": None,
-            "generation_time": elapsed_ms,
-            "finish_reason": reply.finish_reason,
-            "native_finish_reason": reply.native_finish_reason,
-            "tokens_prompt": reply.usage["prompt_tokens"],
-            "tokens_completion": reply.usage["completion_tokens"],
-            "native_tokens_prompt": reply.usage["prompt_tokens"],
-            "native_tokens_completion": reply.usage["completion_tokens"],
-            "native_tokens_completion_images": image_tokens,
-            "native_tokens_reasoning": reply.usage["completion_tokens_details"]["reasoning_tokens"],
-            "native_tokens_cached": 0,
-            "num_media_prompt": request.reference_images or None,
-            "num_media_completion": len(reply.images) or None,
-            "num_search_results": None,
-            "origin": request.referer or "",
-            "http_referer": request.referer,
-            "user_agent": request.user_agent,
-            "is_byok": False,
-            "api_type": "completions" if request.api == "chat" else "images",
-            "usage": float(reply.cost),
-        }
-        self.standin._record_generation(record, reply.cost)
+            return  # all-or-nothing billing: nothing to charge
+        self.standin._charge(reply.generation_id, reply.cost)
 
 
 _GENERATION_ROUTES: dict[str, Callable[[Any, Any], _GenerationRequest]] = {

@@ -20,7 +20,6 @@ from openrouter.client import DEFAULT_BASE_URL, OpenRouterClient, parse_retry_af
 from openrouter.errors import (
     BadKey,
     BadRequest,
-    GenerationNotFound,
     ImageRejected,
     Moderation,
     NetworkError,
@@ -79,7 +78,6 @@ __all__ = [
     "Event",
     "Finished",
     "GeneratedImage",
-    "GenerationNotFound",
     "GenerationResult",
     "ImageReceived",
     "ImageRejected",

@@ -33,7 +33,7 @@ class SleepRecorder:
 @pytest.fixture(scope="session")
 def standin() -> Iterator[StandinServer]:
     """The stand-in, started once per test session (no latency; short keep-alive interval)."""
-    server = StandinServer(keepalive_interval=0.2, stats_delay=0.3, slow_seconds=1.5, hang_limit=30.0)
+    server = StandinServer(keepalive_interval=0.2, slow_seconds=1.5, hang_limit=30.0)
     server.start()
     yield server
     server.stop()

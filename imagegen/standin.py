@@ -28,7 +28,7 @@ import string
 import threading
 import time
 import zlib
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -44,6 +44,9 @@ logger = logging.getLogger("easel.standin")
 API_PREFIX = "/api/v1"
 KEEPALIVE = b": OPENROUTER PROCESSING\n\n"
 INVALID_KEY = "sk-or-v1-invalid"
+# The request log keeps only the latest requests: their bodies hold whole reference images, and
+# `serve` runs for days.
+REQUEST_LOG_LIMIT = 256
 # How many generations' charges `charged_for` can still tell (the oldest are forgotten first).
 CHARGES_KEPT = 1000
 
@@ -570,7 +573,8 @@ class StandinServer:
         self.hang_limit = hang_limit
         self.stopping = threading.Event()
         self._lock = threading.Lock()
-        self._generation_requests: list[dict[str, Any]] = []
+        self._generation_requests: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_LIMIT)
+        self._generation_requests_received = 0
         self._seen_prompts: set[str] = set()
         self._charges: OrderedDict[str, Decimal] = OrderedDict()
         self._spent = Decimal(0)
@@ -609,15 +613,16 @@ class StandinServer:
 
     @property
     def generation_requests(self) -> list[dict[str, Any]]:
-        """Every POST /chat/completions and /images received: {"path", "body", "headers", "received_at"}
-        (the Authorization value hidden)."""
+        """The latest POST /chat/completions and /images received (up to REQUEST_LOG_LIMIT, oldest first):
+        {"path", "body", "headers", "received_at"} (the Authorization value hidden)."""
         with self._lock:
             return list(self._generation_requests)
 
     @property
     def generation_request_count(self) -> int:
+        """How many generation requests arrived, including those the bounded log no longer holds."""
         with self._lock:
-            return len(self._generation_requests)
+            return self._generation_requests_received
 
     # The names from before /images was served; they count requests to both endpoints.
     chat_requests = generation_requests
@@ -630,6 +635,7 @@ class StandinServer:
     def clear_log(self) -> None:
         with self._lock:
             self._generation_requests.clear()
+            self._generation_requests_received = 0
 
     @property
     def spent(self) -> Decimal:
@@ -647,6 +653,7 @@ class StandinServer:
         entry = {"path": path, "body": body, "headers": headers, "received_at": time.monotonic()}
         with self._lock:
             self._generation_requests.append(entry)
+            self._generation_requests_received += 1
 
     def _first_time(self, prompt: str) -> bool:
         with self._lock:

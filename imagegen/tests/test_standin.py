@@ -20,6 +20,7 @@ from PIL import Image
 
 from imagegen.standin import (
     ASPECT_RATIOS,
+    REQUEST_LOG_LIMIT,
     StandinServer,
     image_dimensions,
     parse_latency,
@@ -157,15 +158,35 @@ def test_requests_are_checked_like_openrouter(standin, request_body, headers, st
     assert error["message"].startswith(message)
 
 
-def test_request_log_hides_the_key_and_keeps_the_body(standin):
-    marker = f"log-{time.monotonic_ns()}"
-    chat(standin, body(marker), headers={"Authorization": "Bearer sk-or-v1-secret", "X-Title": "Easel"})
-    (entry,) = standin.requests_for(marker)
-    assert entry["headers"]["Authorization"] == "Bearer ***"
-    assert entry["headers"]["X-Title"] == "Easel"
-    assert entry["body"]["messages"][0]["content"] == marker
-    assert "sk-or-v1-secret" not in json.dumps(standin.chat_requests)
-    assert standin.chat_request_count == len(standin.chat_requests)
+def test_request_log_hides_the_key_and_keeps_the_body():
+    # A server of its own: the session's has seen more requests than its bounded log holds.
+    with StandinServer() as standin:
+        marker = f"log-{time.monotonic_ns()}"
+        chat(standin, body(marker), headers={"Authorization": "Bearer sk-or-v1-secret", "X-Title": "Easel"})
+        (entry,) = standin.requests_for(marker)
+        assert entry["headers"]["Authorization"] == "Bearer ***"
+        assert entry["headers"]["X-Title"] == "Easel"
+        assert entry["body"]["messages"][0]["content"] == marker
+        assert "sk-or-v1-secret" not in json.dumps(standin.chat_requests)
+        assert standin.chat_request_count == len(standin.chat_requests)
+
+
+def test_request_log_keeps_only_the_latest_requests_but_counts_them_all():
+    sent = REQUEST_LOG_LIMIT + 40
+    with StandinServer() as server, httpx.Client(headers=AUTH, timeout=10) as client:
+
+        def send(prompt: str) -> None:
+            # An unknown model: logged, then refused at once, so nothing is drawn.
+            client.post(f"{server.base_url}/chat/completions", json=body(prompt, model="nobody/none"))
+
+        send("the first")
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(send, (f"request {n}" for n in range(sent - 2))))
+        send("the last")
+        assert len(server.generation_requests) == REQUEST_LOG_LIMIT
+        assert server.generation_request_count == sent
+        assert server.requests_for("the first") == []
+        assert len(server.requests_for("the last")) == 1
 
 
 # POST /chat/completions: the wire format

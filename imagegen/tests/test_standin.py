@@ -5,7 +5,6 @@ import io
 import itertools
 import json
 import re
-import subprocess
 import sys
 import threading
 import time
@@ -18,15 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from imagegen.standin import (
-    ASPECT_RATIOS,
-    REQUEST_LOG_LIMIT,
-    StandinServer,
-    image_dimensions,
-    parse_latency,
-    parse_markers,
-    render_png,
-)
+from imagegen.tests.standin_fixtures import standin_process
 from openrouter import (
     Finished,
     ImageReceived,
@@ -35,6 +26,15 @@ from openrouter import (
     UsageReceived,
     parse_completion,
     parse_images_response,
+)
+from openrouter.standin import (
+    ASPECT_RATIOS,
+    REQUEST_LOG_LIMIT,
+    StandinServer,
+    image_dimensions,
+    parse_latency,
+    parse_markers,
+    render_png,
 )
 
 AUTH = {"Authorization": "Bearer sk-or-v1-anything"}
@@ -355,20 +355,9 @@ def test_stop_ends_a_hanging_stream_promptly():
 
 
 def test_runs_as_a_command():
-    process = subprocess.Popen(
-        [sys.executable, "-m", "imagegen.standin", "--port", "0", "--latency", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).resolve().parents[2],
-    )
-    try:
-        line = process.stdout.readline()
-        base_url = re.search(r"http://\S+/api/v1", line).group(0)
+    command = [sys.executable, "-m", "openrouter.standin", "--port", "0", "--latency", "0"]
+    with standin_process(command, cwd=Path(__file__).resolve().parents[2]) as base_url:
         assert httpx.get(f"{base_url}/models").status_code == 200
-    finally:
-        process.terminate()
-        process.wait(timeout=5)
 
 
 # POST /images (the dedicated Image API)

@@ -12,7 +12,7 @@ from django_tasks_db.models import DBTaskResult
 from gallery.models import Image
 from imagegen import services
 from imagegen.models import Generation, GenerationReference
-from imagegen.tests.standin_fixtures import TEST_API_KEY
+from openrouter.tests.standin_fixtures import TEST_API_KEY
 from tests.fixtures import png_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -11,7 +11,7 @@ from django.conf import settings as django_settings
 from gallery.models import Image
 from imagegen import services
 from imagegen.models import Generation
-from imagegen.tests.standin_fixtures import TEST_API_KEY
+from openrouter.tests.standin_fixtures import TEST_API_KEY
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,7 +5,7 @@ import sys
 
 import httpx
 
-from imagegen.tests.standin_fixtures import standin_process
+from openrouter.tests.standin_fixtures import standin_process
 from tests.processes import BASE_DIR, easel_env
 
 

@@ -14,7 +14,6 @@ from decimal import Decimal
 import pytest
 from PIL import Image
 
-from imagegen.tests.standin_fixtures import TEST_API_KEY, make_standin_client
 from openrouter import (
     BadKey,
     BadRequest,
@@ -43,6 +42,7 @@ from openrouter import (
     UpstreamTimeout,
     UsageReceived,
 )
+from openrouter.tests.standin_fixtures import TEST_API_KEY, make_standin_client
 
 GEMINI = "google/gemini-2.5-flash-image"
 GEMINI_PRO = "google/gemini-3-pro-image-preview"

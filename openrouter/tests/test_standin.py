@@ -17,7 +17,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from imagegen.tests.standin_fixtures import standin_process
 from openrouter import (
     Finished,
     ImageReceived,
@@ -36,6 +35,7 @@ from openrouter.standin import (
     parse_markers,
     render_png,
 )
+from openrouter.tests.standin_fixtures import standin_process
 
 AUTH = {"Authorization": "Bearer sk-or-v1-anything"}
 GENERATION_ID = re.compile(r"^gen-\d{10}-[A-Za-z0-9]{20}$")

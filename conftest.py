@@ -39,4 +39,4 @@ settings.SECURE_HSTS_SECONDS = 0
 settings.DEBUG = False
 settings.PASSWORD_HASHERS = ["tests.hashers.FastPBKDF2PasswordHasher", *settings.PASSWORD_HASHERS]
 
-pytest_plugins = ["tests.fixtures", "imagegen.tests.standin_fixtures"]
+pytest_plugins = ["tests.fixtures", "openrouter.tests.standin_fixtures"]

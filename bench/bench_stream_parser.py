@@ -28,7 +28,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from imagegen.openrouter import StreamDecoder
+from openrouter import StreamDecoder
 
 CHUNK = 64 * 1024
 SIZES = {"1K": 1024, "2K": 2048, "4K": 4096}

@@ -113,7 +113,7 @@ def start_standin(*, port: int, latency: str, env: dict, log: Path) -> subproces
 
     It runs in a session of its own, so with autogroup scheduling its session's group is lowered too
     (a nice value alone ranks a process only within its session; see imagegen.worker.lower_cpu_priority)."""
-    command = ["nice", "-n", "19", sys.executable, "-m", "imagegen.standin", "--port", str(port)]
+    command = ["nice", "-n", "19", sys.executable, "-m", "openrouter.standin", "--port", str(port)]
     process = start([*command, "--latency", latency], env, log)
     autogroup = Path(f"/proc/{process.pid}/autogroup")
     if autogroup.exists():

@@ -5,8 +5,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+import openrouter
 from core import aspect_ratios
-from imagegen import openrouter
 from imagegen.client import openrouter_client
 from imagegen.model_sync import model_make_default, models_ensure_default, models_sync
 from imagegen.models import ImageModel

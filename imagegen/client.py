@@ -4,7 +4,7 @@ import threading
 
 from django.conf import settings
 
-from imagegen import openrouter
+import openrouter
 
 _clients: dict[tuple, openrouter.OpenRouterClient] = {}
 _clients_lock = threading.Lock()

@@ -5,13 +5,14 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+import openrouter
 from core import aspect_ratios, image_formats
 from gallery import files
 from gallery.models import Image
-from imagegen import imagecheck, openrouter
 from imagegen.exceptions import GenerationRefused
 from imagegen.models import ImageModel
 from imagegen.services import MAX_COUNT, MAX_PROMPT_LENGTH, ReferenceInput, generation_check
+from openrouter import imagecheck
 
 INVALID_CHOICE = "%(value)s is not offered by this model: choose one from the list."
 

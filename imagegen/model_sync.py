@@ -7,7 +7,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from imagegen import catalog, openrouter
+import openrouter
+from imagegen import catalog
 from imagegen.models import ImageModel
 
 

@@ -16,9 +16,9 @@ from django.db.models import Avg, Count, DecimalField, ExpressionWrapper, F, Q, 
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+import openrouter
 from core.money import stored
 from gallery.models import Image
-from imagegen import openrouter
 from imagegen.client import openrouter_client
 from imagegen.models import Generation
 from team.models import MemberBudget

@@ -116,7 +116,7 @@ def make_image(db):
 @pytest.fixture
 def openrouter_standin(settings, standin):
     """Settings pointing Easel at the session's stand-in (real HTTP), with short timeouts for tests."""
-    from imagegen.tests.standin_fixtures import TEST_API_KEY
+    from openrouter.tests.standin_fixtures import TEST_API_KEY
 
     settings.OPENROUTER_BASE_URL = standin.base_url
     settings.OPENROUTER_API_KEY = TEST_API_KEY

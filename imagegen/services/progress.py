@@ -8,7 +8,7 @@ import time
 from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
-from imagegen import openrouter
+import openrouter
 from imagegen.models import Generation
 from imagegen.services.retry import with_database_retry
 

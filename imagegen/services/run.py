@@ -18,11 +18,11 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+import openrouter
 from core import money
 from gallery import files
 from gallery import services as gallery_services
 from gallery.models import Image
-from imagegen import openrouter
 from imagegen.client import openrouter_client
 from imagegen.models import Generation
 from imagegen.services.progress import TEXT_LIMIT, ProgressRecorder

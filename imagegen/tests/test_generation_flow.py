@@ -11,9 +11,8 @@ from django_tasks_db.models import DBTaskResult
 
 from gallery.models import Image
 from imagegen import services
-from imagegen.client import openrouter_client
 from imagegen.models import Generation, GenerationReference
-from imagegen.tests.standin_fixtures import TEST_API_KEY
+from openrouter.tests.standin_fixtures import TEST_API_KEY
 from tests.fixtures import png_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -64,7 +63,7 @@ def test_a_generation_stores_the_image_exactly_as_sent(member, image_models, sta
     assert image.model_slug == GEMINI
     assert image.openrouter_generation_id.startswith("gen-")
     assert image.openrouter_generation_id in generation.openrouter_ids
-    charged = Decimal(str(openrouter_client().generation_stats(image.openrouter_generation_id)["total_cost"]))
+    charged = standin.charged_for(image.openrouter_generation_id)
     assert image.cost_usd == generation.cost_usd == charged.quantize(Decimal("0.000001"))
     assert image.image_tokens == 1290
     assert image.latency_ms is not None

@@ -10,9 +10,8 @@ from django.conf import settings as django_settings
 
 from gallery.models import Image
 from imagegen import services
-from imagegen.client import openrouter_client
 from imagegen.models import Generation
-from imagegen.tests.standin_fixtures import TEST_API_KEY
+from openrouter.tests.standin_fixtures import TEST_API_KEY
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,7 +46,7 @@ def test_a_generation_through_the_image_api_is_stored_in_the_gallery(member, ima
     assert image.image_tokens == 1290
     assert image.openrouter_generation_id.startswith("gen-")
     assert image.openrouter_generation_id in generation.openrouter_ids
-    charged = Decimal(str(openrouter_client().generation_stats(image.openrouter_generation_id)["total_cost"]))
+    charged = image_api.charged_for(image.openrouter_generation_id)
     assert image.cost_usd == generation.cost_usd == charged.quantize(Decimal("0.000001"))
     (sent,) = image_api.requests_for(tag)
     assert sent["path"] == "/images"

@@ -4,7 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from imagegen import openrouter, services
+import openrouter
+from imagegen import services
 from imagegen.models import Generation
 from tests.fixtures import queue_generation
 

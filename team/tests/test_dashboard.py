@@ -339,7 +339,7 @@ def test_a_silent_openrouter_does_not_hold_the_page_up(staff_client, settings):
 def test_an_unexpected_error_reading_the_key_is_a_plain_message(
     staff_client, openrouter_standin, monkeypatch
 ):
-    from imagegen import openrouter
+    import openrouter
 
     def broken(self):
         raise ValueError("a bug")

@@ -8,7 +8,6 @@ import pytest
 from django.utils import timezone
 
 from imagegen import services
-from imagegen.client import openrouter_client
 from imagegen.models import Generation
 from team import selectors
 from team.tests.conftest import FLUX, GEMINI
@@ -31,16 +30,12 @@ def used_this_month(member) -> Decimal:
     return selectors.member_month_used(member=member, month=selectors.month_containing())
 
 
-def charged_by_openrouter(generation: Generation) -> Decimal:
-    client = openrouter_client()
-    total = sum(
-        Decimal(str(client.generation_stats(openrouter_id)["total_cost"]))
-        for openrouter_id in generation.openrouter_ids
-    )
+def charged_by_openrouter(standin, generation: Generation) -> Decimal:
+    total = sum(standin.charged_for(openrouter_id) for openrouter_id in generation.openrouter_ids)
     return total.quantize(Decimal("0.000001"), ROUND_HALF_UP)
 
 
-def test_the_reported_cost_replaces_the_reservation(member, image_models, set_budget, tag):
+def test_the_reported_cost_replaces_the_reservation(member, image_models, set_budget, standin, tag):
     set_budget(member, "1.00")
     generation = create(member, image_models[GEMINI], f"a heron {tag}")
     assert generation.reserved_usd == Decimal("0.0387")
@@ -50,7 +45,7 @@ def test_the_reported_cost_replaces_the_reservation(member, image_models, set_bu
 
     assert generation.status == Generation.Status.SUCCEEDED
     assert generation.reserved_usd == 0
-    assert generation.cost_usd == charged_by_openrouter(generation)
+    assert generation.cost_usd == charged_by_openrouter(standin, generation)
     assert generation.cost_usd != Decimal("0.0387")  # the actual cost, not the estimate
     assert used_this_month(member) == generation.cost_usd
 
@@ -74,12 +69,12 @@ def test_every_failure_path_settles(member, image_models, fault, tag):
     assert generation.reserved_usd == 0
 
 
-def test_a_partial_success_costs_what_the_images_that_arrived_cost(member, image_models, tag):
+def test_a_partial_success_costs_what_the_images_that_arrived_cost(member, image_models, standin, tag):
     generation = run(create(member, image_models[GEMINI], f"two pears [fault:truncate-once] {tag}", count=2))
 
     assert generation.error_kind == "partial"
     assert generation.reserved_usd == 0
-    assert generation.cost_usd == charged_by_openrouter(generation) > 0
+    assert generation.cost_usd == charged_by_openrouter(standin, generation) > 0
     assert len(generation.openrouter_ids) == 1
 
 

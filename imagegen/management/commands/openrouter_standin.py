@@ -1,22 +1,13 @@
-from django.core.management.base import BaseCommand, CommandError
+from pathlib import Path
 
-from imagegen import standin
+from django.core.management.base import BaseCommand
+
+from openrouter.standin import main
 
 
 class Command(BaseCommand):
     help = "Run the offline OpenRouter stand-in: the same wire format, pictures drawn locally, faults on request."
 
-    def add_arguments(self, parser):
-        parser.add_argument("--port", type=int, default=8765, help="Port on 127.0.0.1 (default 8765).")
-        parser.add_argument(
-            "--latency", default="0", help="Seconds per generation: '2', or a random range '2-20'."
-        )
-
-    def handle(self, *, port: int, latency: str, **options):
-        try:
-            parsed = standin.parse_latency(latency)
-        except ValueError:
-            raise CommandError(
-                f"--latency: use seconds such as 2, or a range such as 2-20, not {latency!r}."
-            ) from None
-        standin.serve_forever(port, parsed)
+    def run_from_argv(self, argv: list[str]) -> None:
+        # The stand-in parses its own options, so this takes exactly those of `python -m openrouter.standin`.
+        raise SystemExit(main(argv[2:], prog=f"{Path(argv[0]).name} {argv[1]}"))

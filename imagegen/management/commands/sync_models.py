@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from imagegen import openrouter
+import openrouter
 from imagegen.client import openrouter_client
 from imagegen.model_sync import models_sync
 

@@ -11,10 +11,10 @@ import base64
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Protocol
 
-from imagegen.openrouter.images import ImageStreamDecoder, parse_images_response
-from imagegen.openrouter.sse import SseDecoder
-from imagegen.openrouter.stream import StreamDecoder, parse_completion
-from imagegen.openrouter.types import GenerationResult, ImageRequest, ReferenceImage
+from openrouter.images import ImageStreamDecoder, parse_images_response
+from openrouter.sse import SseDecoder
+from openrouter.stream import StreamDecoder, parse_completion
+from openrouter.types import GenerationResult, ImageRequest, ReferenceImage
 
 type ApiName = Literal["chat", "images"]
 API_NAMES: tuple[ApiName, ...] = ("chat", "images")

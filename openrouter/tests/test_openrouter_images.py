@@ -14,7 +14,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from imagegen.openrouter import (
+from openrouter import (
     BadRequest,
     Finished,
     ImageReceived,
@@ -38,9 +38,9 @@ from imagegen.openrouter import (
     parse_images_response,
     wire_api,
 )
-from imagegen.tests.test_openrouter_client import Script, error_response, make_client, sse_events, streamed
-from imagegen.tests.test_openrouter_stream import decode as decode_stream
-from imagegen.tests.test_openrouter_stream import decode_measuring_memory, incompressible_png
+from openrouter.tests.test_openrouter_client import Script, error_response, make_client, sse_events, streamed
+from openrouter.tests.test_openrouter_stream import decode as decode_stream
+from openrouter.tests.test_openrouter_stream import decode_measuring_memory, incompressible_png
 
 REQUEST = ImageRequest(model="openai/gpt-image-1", prompt="a cat", output_modalities=("image",))
 USAGE = {

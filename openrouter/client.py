@@ -23,13 +23,10 @@ from typing import Any, Self
 
 import httpx
 
-from imagegen import imagecheck
-from imagegen.openrouter.apis import ApiName, WireApi, wire_api
-from imagegen.openrouter.errors import (
-    GenerationNotFound,
+from openrouter.apis import ApiName, WireApi, wire_api
+from openrouter.errors import (
     ImageRejected,
     NetworkError,
-    NoEndpoint,
     NoImageReturned,
     OpenRouterError,
     OutcomeUnknown,
@@ -41,7 +38,8 @@ from imagegen.openrouter.errors import (
     UpstreamTimeout,
     error_for_status,
 )
-from imagegen.openrouter.types import (
+from openrouter.imagecheck import base64_length_limit
+from openrouter.types import (
     DEFAULT_MAX_IMAGE_BYTES,
     DEFAULT_MAX_PIXELS,
     BytesReceived,
@@ -65,8 +63,6 @@ _RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503})
 # Error chunks worth retrying when they arrive before any content.
 _RETRYABLE_STREAM_CODES = frozenset({429, 502, 503})
 _ERROR_BODY_LIMIT = 64 * 1024
-# /generation can 404 for a moment after a generation: waits between tries (about 2 s in all).
-_GENERATION_STATS_WAITS = (0.2, 0.3, 0.5, 1.0)
 
 
 def _discard(_event: Event) -> None:
@@ -479,7 +475,7 @@ class OpenRouterClient:
     def _read_completion(
         self, response: httpx.Response, attempt: int, deadline: float, emit: Callable[[Event], None]
     ) -> GenerationResult:
-        limit = imagecheck.base64_length_limit(self._max_image_bytes) * 2
+        limit = base64_length_limit(self._max_image_bytes) * 2
         body = bytearray()
         for chunk in self._body_chunks(response, deadline):
             body += chunk
@@ -535,31 +531,6 @@ class OpenRouterClient:
             elif "image" in model.output_modalities:
                 models.append(model)
         return models
-
-    def generation_stats(self, generation_id: str) -> dict[str, Any]:
-        """OpenRouter's record of a generation (cost, tokens, latency...): GET /generation?id=.
-
-        The record can be missing for a moment after a generation ends, so a 404 is retried for
-        about two seconds before GenerationNotFound is raised.
-        """
-        waits = iter(_GENERATION_STATS_WAITS)
-        while True:
-            try:
-                payload = self._get_json("generation", params={"id": generation_id})
-            except NoEndpoint as error:
-                wait = next(waits, None)
-                if wait is None:
-                    raise GenerationNotFound(
-                        f"OpenRouter has no record of generation {generation_id} (yet).",
-                        status=404,
-                        upstream_message=error.upstream_message,
-                    ) from None
-                self._sleep(wait)
-                continue
-            data = payload.get("data")
-            if not isinstance(data, dict):
-                raise StreamProtocolError("OpenRouter's generation record has no “data” object.")
-            return data
 
     def key_info(self) -> KeyInfo:
         """The API key's label, limits and spend (GET /key)."""

@@ -6,7 +6,7 @@ Usage: ``OpenRouterClient(api_key=..., base_url=...)`` (a context manager), then
 completions; events, results and errors are the same either way.
 """
 
-from imagegen.openrouter.apis import (
+from openrouter.apis import (
     API_NAMES,
     ApiName,
     ChatCompletionsApi,
@@ -16,11 +16,10 @@ from imagegen.openrouter.apis import (
     build_images_payload,
     wire_api,
 )
-from imagegen.openrouter.client import DEFAULT_BASE_URL, OpenRouterClient, parse_retry_after
-from imagegen.openrouter.errors import (
+from openrouter.client import DEFAULT_BASE_URL, OpenRouterClient, parse_retry_after
+from openrouter.errors import (
     BadKey,
     BadRequest,
-    GenerationNotFound,
     ImageRejected,
     Moderation,
     NetworkError,
@@ -37,10 +36,10 @@ from imagegen.openrouter.errors import (
     UpstreamTimeout,
     redact_secrets,
 )
-from imagegen.openrouter.images import ImageStreamDecoder, parse_images_response
-from imagegen.openrouter.sse import SseDecoder
-from imagegen.openrouter.stream import StreamDecoder, parse_completion
-from imagegen.openrouter.types import (
+from openrouter.images import ImageStreamDecoder, parse_images_response
+from openrouter.sse import SseDecoder
+from openrouter.stream import StreamDecoder, parse_completion
+from openrouter.types import (
     DEFAULT_MAX_IMAGE_BYTES,
     DEFAULT_MAX_PIXELS,
     DEFAULT_MAX_TOKENS,
@@ -79,7 +78,6 @@ __all__ = [
     "Event",
     "Finished",
     "GeneratedImage",
-    "GenerationNotFound",
     "GenerationResult",
     "ImageReceived",
     "ImageRejected",

@@ -1,20 +1,23 @@
 """Pytest fixtures that run the OpenRouter stand-in on a free loopback port, over real HTTP.
 
-Import them into a conftest.py (`from imagegen.tests.standin_fixtures import standin, ...`).
+Import them into a conftest.py (`from openrouter.tests.standin_fixtures import standin, ...`).
 The server is shared by the whole session; tests tell their requests apart by putting a unique
 `tag` in the prompt and reading `standin.requests_for(tag)`.
 """
 
 from __future__ import annotations
 
+import re
+import subprocess
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
-from imagegen.openrouter import OpenRouterClient
-from imagegen.standin import StandinServer
+from openrouter import OpenRouterClient
+from openrouter.standin import StandinServer
 
 # Shaped like a real key, so the redaction tests would notice a leak.
 TEST_API_KEY = "sk-or-v1-" + "5e3c1d0a9b8f7e6d" * 4
@@ -33,7 +36,7 @@ class SleepRecorder:
 @pytest.fixture(scope="session")
 def standin() -> Iterator[StandinServer]:
     """The stand-in, started once per test session (no latency; short keep-alive interval)."""
-    server = StandinServer(keepalive_interval=0.2, stats_delay=0.3, slow_seconds=1.5, hang_limit=30.0)
+    server = StandinServer(keepalive_interval=0.2, slow_seconds=1.5, hang_limit=30.0)
     server.start()
     yield server
     server.stop()
@@ -69,3 +72,17 @@ def standin_client(standin: StandinServer, sleeps: SleepRecorder) -> Iterator[Op
     """A client of the stand-in (chat completions) whose retry waits are recorded in `sleeps` instead of slept."""
     with make_standin_client(standin, sleeps) as client:
         yield client
+
+
+@contextmanager
+def standin_process(command: list[str], **popen_options: Any) -> Iterator[str]:
+    """Run the stand-in as a process started with `command`: yields the base URL it announces, then stops it."""
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen_options
+    )
+    try:
+        line = process.stdout.readline()
+        yield re.search(r"http://\S+/api/v1", line).group(0)
+    finally:
+        process.terminate()
+        process.wait(timeout=5)

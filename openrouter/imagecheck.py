@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-# imagegen.openrouter imports this module back, late (see its stream module): no cycle at load time.
-from imagegen.openrouter.errors import ImageRejected
-from imagegen.openrouter.types import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_PIXELS, BytesLike
+from openrouter.errors import ImageRejected
+from openrouter.types import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_PIXELS, BytesLike
 
 # MIME type -> the Pillow format name it must decode as.
 ACCEPTED_TYPES: dict[str, str] = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}

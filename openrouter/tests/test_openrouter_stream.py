@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from imagegen.openrouter import (
+from openrouter import (
     ContentDelta,
     Finished,
     ImageReceived,

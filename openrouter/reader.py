@@ -13,17 +13,16 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
-# Only the module here: imagecheck imports imagegen.openrouter, so its names are looked up at call time.
-from imagegen import imagecheck
-from imagegen.openrouter.errors import (
+from openrouter.errors import (
     ImageRejected,
     OpenRouterError,
     TruncatedStream,
     code_to_status,
     error_for_status,
 )
-from imagegen.openrouter.sse import protocol_error
-from imagegen.openrouter.types import (
+from openrouter.imagecheck import ACCEPTED_TYPES, check_data_url, decode_data_url
+from openrouter.sse import protocol_error
+from openrouter.types import (
     BytesLike,
     Event,
     GeneratedImage,
@@ -100,14 +99,14 @@ class ImageCollector:
         index = len(self.images) + len(self.rejected)
         try:
             if self._verify_images:
-                checked = imagecheck.check_data_url(
+                checked = check_data_url(
                     data_url, max_bytes=self._max_image_bytes, max_pixels=self._max_pixels
                 )
                 mime, data = checked.mime_type, checked.data
                 width, height, fmt = checked.width, checked.height, checked.format
             else:
-                mime, data = imagecheck.decode_data_url(data_url, max_bytes=self._max_image_bytes)
-                width, height, fmt = 0, 0, imagecheck.ACCEPTED_TYPES[mime]
+                mime, data = decode_data_url(data_url, max_bytes=self._max_image_bytes)
+                width, height, fmt = 0, 0, ACCEPTED_TYPES[mime]
         except ImageRejected as rejected:
             self.rejected.append(rejected.reason)
             return

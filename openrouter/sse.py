@@ -23,10 +23,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar, Protocol
 
-# Only the module here: imagecheck imports imagegen.openrouter, so its names are looked up at call time.
-from imagegen import imagecheck
-from imagegen.openrouter.errors import OpenRouterError, StreamProtocolError, TruncatedStream
-from imagegen.openrouter.types import DEFAULT_MAX_IMAGE_BYTES, BytesLike, Event, GenerationResult
+from openrouter.errors import OpenRouterError, StreamProtocolError, TruncatedStream
+from openrouter.imagecheck import base64_length_limit
+from openrouter.types import DEFAULT_MAX_IMAGE_BYTES, BytesLike, Event, GenerationResult
 
 _NEWLINE = b"\n"
 _CR = 0x0D
@@ -162,7 +161,7 @@ class SseDecoder:
     def __init__(self, reader: EventReader, *, max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES) -> None:
         self._reader = reader
         self._max_image_bytes = max_image_bytes
-        self._max_line_bytes = imagecheck.base64_length_limit(max_image_bytes) + _LINE_SLACK
+        self._max_line_bytes = base64_length_limit(max_image_bytes) + _LINE_SLACK
         self._buffer = bytearray()
         self._skipping: _SkippedLine | None = None
         self._saw_done = False

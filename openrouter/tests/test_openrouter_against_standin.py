@@ -8,20 +8,18 @@ buffered (what OpenRouter answers for providers without native streaming, most o
 import base64
 import io
 import logging
-import time
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 from PIL import Image
 
-from imagegen.openrouter import (
+from openrouter import (
     BadKey,
     BadRequest,
     BytesReceived,
     ContentDelta,
     Finished,
-    GenerationNotFound,
     ImageReceived,
     ImageRejected,
     ImageRequest,
@@ -44,7 +42,7 @@ from imagegen.openrouter import (
     UpstreamTimeout,
     UsageReceived,
 )
-from imagegen.tests.standin_fixtures import TEST_API_KEY, make_standin_client
+from openrouter.tests.standin_fixtures import TEST_API_KEY, make_standin_client
 
 GEMINI = "google/gemini-2.5-flash-image"
 GEMINI_PRO = "google/gemini-3-pro-image-preview"
@@ -315,25 +313,6 @@ def test_list_image_models(api_client):
     assert gemini.context_length == 32768
     assert models[FLUX].output_modalities == ("image",)
     assert models[KLEIN].input_modalities == ("text",)
-
-
-def test_generation_stats_waits_out_the_first_404(standin, api, tag):
-    with client_for(standin, api=api.client_api) as client:  # real sleeps: the record appears 0.3 s later
-        result = client.generate(request(tag, GEMINI, IMAGE_AND_TEXT))
-        started = time.monotonic()
-        stats = client.generation_stats(result.generation_id)
-    assert time.monotonic() - started >= 0.2
-    assert stats["id"] == result.generation_id
-    assert Decimal(str(stats["total_cost"])) == result.usage.cost_usd
-    assert stats["native_tokens_completion_images"] == 1290
-    assert stats["model"] == GEMINI
-    assert stats["streamed"] is api.streamed
-
-
-def test_generation_stats_gives_up_on_an_unknown_id(standin_client, sleeps):
-    with pytest.raises(GenerationNotFound):
-        standin_client.generation_stats("gen-0-doesnotexist")
-    assert 1.5 <= sum(sleeps.calls) <= 2.5
 
 
 def test_key_info_reflects_spend(api_client, tag):

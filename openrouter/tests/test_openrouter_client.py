@@ -13,7 +13,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from imagegen.openrouter import (
+from openrouter import (
     BytesReceived,
     ImageRequest,
     NetworkError,
@@ -32,7 +32,7 @@ from imagegen.openrouter import (
     build_chat_payload,
     parse_retry_after,
 )
-from imagegen.tests.standin_fixtures import TEST_API_KEY, SleepRecorder
+from openrouter.tests.standin_fixtures import TEST_API_KEY, SleepRecorder
 
 REQUEST = ImageRequest(
     model="google/gemini-2.5-flash-image", prompt="a cat", output_modalities=("image", "text")

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from imagegen.openrouter.errors import ProviderError
-from imagegen.openrouter.reader import ResponseReader, optional_field
-from imagegen.openrouter.sse import SseDecoder, protocol_error
-from imagegen.openrouter.types import (
+from openrouter.errors import ProviderError
+from openrouter.reader import ResponseReader, optional_field
+from openrouter.sse import SseDecoder, protocol_error
+from openrouter.types import (
     DEFAULT_MAX_IMAGE_BYTES,
     DEFAULT_MAX_PIXELS,
     BytesLike,

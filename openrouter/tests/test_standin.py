@@ -5,7 +5,6 @@ import io
 import itertools
 import json
 import re
-import subprocess
 import sys
 import threading
 import time
@@ -18,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from imagegen.openrouter import (
+from openrouter import (
     Finished,
     ImageReceived,
     ImageStreamDecoder,
@@ -27,14 +26,16 @@ from imagegen.openrouter import (
     parse_completion,
     parse_images_response,
 )
-from imagegen.standin import (
+from openrouter.standin import (
     ASPECT_RATIOS,
+    REQUEST_LOG_LIMIT,
     StandinServer,
     image_dimensions,
     parse_latency,
     parse_markers,
     render_png,
 )
+from openrouter.tests.standin_fixtures import standin_process
 
 AUTH = {"Authorization": "Bearer sk-or-v1-anything"}
 GENERATION_ID = re.compile(r"^gen-\d{10}-[A-Za-z0-9]{20}$")
@@ -62,7 +63,7 @@ def data_lines(raw: bytes) -> list[str]:
     return [line[6:] for line in raw.decode().split("\n") if line.startswith("data: ")]
 
 
-# /models, /key, /generation
+# /models, /key
 
 
 def test_models_default_to_text_output_like_openrouter(standin):
@@ -112,28 +113,12 @@ def test_key_needs_a_key_and_reports_spend(standin):
     assert data["usage"] == pytest.approx(float(standin.spent))
 
 
-def test_generation_record_appears_shortly_after_the_generation():
-    # A server of its own with a delay long enough that a busy CI machine cannot outrun the "not yet".
-    server = StandinServer(stats_delay=2.0).start()
-    try:
-        response = chat(server, body("a teal cube"))
-        answered = time.monotonic()
-        generation_id = response.headers["x-generation-id"]
-        url = f"{server.base_url}/generation"
-        assert httpx.get(url, params={"id": generation_id}, headers=AUTH).status_code == 404
-        deadline = answered + 20
-        while (found := httpx.get(url, params={"id": generation_id}, headers=AUTH)).status_code == 404:
-            assert time.monotonic() < deadline, "the generation record never appeared"
-            time.sleep(0.1)
-        assert time.monotonic() - answered >= 1.5  # the delay is measured from the answer's end, give or take
-        record = found.json()["data"]
-        assert record["id"] == generation_id
-        assert record["native_tokens_completion_images"] == 1290
-        assert record["total_cost"] > 0.0387
-        assert record["provider_name"] == "Google AI Studio"
-        assert httpx.get(url, params={"id": "gen-1-nope"}, headers=AUTH).status_code == 404
-    finally:
-        server.stop()
+def test_each_generations_charge_can_be_looked_up(standin):
+    response = chat(standin, body("a teal cube", stream=False))
+    charged = standin.charged_for(response.headers["x-generation-id"])
+    assert float(charged) == response.json()["usage"]["cost"] > 0
+    with pytest.raises(KeyError):
+        standin.charged_for("gen-1-nope")
 
 
 # POST /chat/completions: validation
@@ -173,15 +158,35 @@ def test_requests_are_checked_like_openrouter(standin, request_body, headers, st
     assert error["message"].startswith(message)
 
 
-def test_request_log_hides_the_key_and_keeps_the_body(standin):
-    marker = f"log-{time.monotonic_ns()}"
-    chat(standin, body(marker), headers={"Authorization": "Bearer sk-or-v1-secret", "X-Title": "Easel"})
-    (entry,) = standin.requests_for(marker)
-    assert entry["headers"]["Authorization"] == "Bearer ***"
-    assert entry["headers"]["X-Title"] == "Easel"
-    assert entry["body"]["messages"][0]["content"] == marker
-    assert "sk-or-v1-secret" not in json.dumps(standin.chat_requests)
-    assert standin.chat_request_count == len(standin.chat_requests)
+def test_request_log_hides_the_key_and_keeps_the_body():
+    # A server of its own: the session's has seen more requests than its bounded log holds.
+    with StandinServer() as standin:
+        marker = f"log-{time.monotonic_ns()}"
+        chat(standin, body(marker), headers={"Authorization": "Bearer sk-or-v1-secret", "X-Title": "Easel"})
+        (entry,) = standin.requests_for(marker)
+        assert entry["headers"]["Authorization"] == "Bearer ***"
+        assert entry["headers"]["X-Title"] == "Easel"
+        assert entry["body"]["messages"][0]["content"] == marker
+        assert "sk-or-v1-secret" not in json.dumps(standin.chat_requests)
+        assert standin.chat_request_count == len(standin.chat_requests)
+
+
+def test_request_log_keeps_only_the_latest_requests_but_counts_them_all():
+    sent = REQUEST_LOG_LIMIT + 40
+    with StandinServer() as server, httpx.Client(headers=AUTH, timeout=10) as client:
+
+        def send(prompt: str) -> None:
+            # An unknown model: logged, then refused at once, so nothing is drawn.
+            client.post(f"{server.base_url}/chat/completions", json=body(prompt, model="nobody/none"))
+
+        send("the first")
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(send, (f"request {n}" for n in range(sent - 2))))
+        send("the last")
+        assert len(server.generation_requests) == REQUEST_LOG_LIMIT
+        assert server.generation_request_count == sent
+        assert server.requests_for("the first") == []
+        assert len(server.requests_for("the last")) == 1
 
 
 # POST /chat/completions: the wire format
@@ -350,20 +355,9 @@ def test_stop_ends_a_hanging_stream_promptly():
 
 
 def test_runs_as_a_command():
-    process = subprocess.Popen(
-        [sys.executable, "-m", "imagegen.standin", "--port", "0", "--latency", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).resolve().parents[2],
-    )
-    try:
-        line = process.stdout.readline()
-        base_url = re.search(r"http://\S+/api/v1", line).group(0)
+    command = [sys.executable, "-m", "openrouter.standin", "--port", "0", "--latency", "0"]
+    with standin_process(command, cwd=Path(__file__).resolve().parents[2]) as base_url:
         assert httpx.get(f"{base_url}/models").status_code == 200
-    finally:
-        process.terminate()
-        process.wait(timeout=5)
 
 
 # POST /images (the dedicated Image API)
@@ -480,16 +474,6 @@ def test_a_failed_image_generation_is_not_charged(stream):
         assert server.spent == 0
         images(server, image_body("x", stream=stream))
         assert server.spent > 0
-
-
-def test_image_generation_record_names_the_images_api(standin):
-    generation_id = images(standin, image_body("a teal cube")).headers["x-generation-id"]
-    time.sleep(0.35)
-    record = httpx.get(f"{standin.base_url}/generation", params={"id": generation_id}, headers=AUTH).json()[
-        "data"
-    ]
-    assert record["api_type"] == "images"
-    assert record["native_tokens_completion_images"] == 1
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

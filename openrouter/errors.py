@@ -158,10 +158,6 @@ class OutcomeUnknown(OpenRouterError):
     kind = "outcome_unknown"
 
 
-class GenerationNotFound(OpenRouterError):
-    kind = "not_found"
-
-
 # Mid-stream errors may carry a string code instead of an HTTP-like number.
 _STRING_CODES: dict[str, int] = {
     "bad_request": 400,

@@ -5,10 +5,9 @@ import warnings
 import pytest
 from PIL import Image
 
-from imagegen import imagecheck
-from imagegen.imagecheck import check_data_url, decode_data_url, inspect_image
-from imagegen.openrouter import ImageRejected
-from imagegen.standin import bomb_png
+from openrouter import ImageRejected, imagecheck
+from openrouter.imagecheck import check_data_url, decode_data_url, inspect_image
+from openrouter.standin import bomb_png
 
 
 def encode(picture: Image.Image, fmt: str, **options) -> bytes:

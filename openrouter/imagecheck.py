@@ -16,13 +16,9 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
+from core.image_formats import FORMATS_BY_MIME, MIME_TYPES, PILLOW_FORMATS
 from openrouter.errors import ImageRejected
 from openrouter.types import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_PIXELS, BytesLike
-
-# MIME type -> the Pillow format name it must decode as.
-ACCEPTED_TYPES: dict[str, str] = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
-PILLOW_FORMATS = tuple(ACCEPTED_TYPES.values())
-FORMAT_TYPES = {fmt: mime for mime, fmt in ACCEPTED_TYPES.items()}
 
 # A data URL's header ("data:image/png;base64,") is short; anything longer is not one.
 _MAX_HEADER_BYTES = 256
@@ -85,7 +81,7 @@ def decode_data_url(url: str | BytesLike, *, max_bytes: int = DEFAULT_MAX_IMAGE_
     if comma == -1:
         raise ImageRejected("its data: URL has no payload")
     mime, is_base64 = _split_data_url(head_text[:comma])
-    if mime not in ACCEPTED_TYPES:
+    if mime not in FORMATS_BY_MIME:
         raise ImageRejected(_describe_type(mime))
     if not is_base64:
         raise ImageRejected("its data: URL is not base64-encoded")
@@ -128,7 +124,7 @@ def inspect_image(data: bytes, *, declared_mime: str, max_pixels: int = DEFAULT_
                         f"it claims to be {width}x{height} pixels, "
                         f"over Easel's limit of {max_pixels / 1_000_000:.0f} megapixels"
                     )
-                real_mime = FORMAT_TYPES.get(real_format, "")
+                real_mime = MIME_TYPES.get(real_format, "")
                 if real_mime != declared_mime:
                     raise ImageRejected(
                         f"it was labelled {declared_mime} but the bytes are a {real_format} file"

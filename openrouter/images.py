@@ -16,6 +16,7 @@ import binascii
 import re
 from collections.abc import Mapping
 
+from core import image_formats
 from openrouter.reader import ResponseReader, optional_field
 from openrouter.sse import SseDecoder, protocol_error
 from openrouter.types import (
@@ -28,9 +29,6 @@ from openrouter.types import (
 )
 
 _MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*")
-# How the formats Easel keeps begin, to label an image that came without a `media_type` (the API
-# omits it when it could not tell). The image check still proves the whole file is of that type.
-_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"))
 
 
 def _leading_bytes(b64: str | BytesLike) -> bytes:
@@ -43,10 +41,9 @@ def _leading_bytes(b64: str | BytesLike) -> bytes:
 
 
 def _sniffed_media_type(b64: str | BytesLike) -> str:
-    head = _leading_bytes(b64)
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return next((mime for signature, mime in _SIGNATURES if head.startswith(signature)), "")
+    """Labels an image that came without a `media_type` (the API omits it when it could not tell); the
+    image check still proves the whole file is of that type."""
+    return image_formats.sniff_mime_type(_leading_bytes(b64))
 
 
 def as_data_url(b64: str | BytesLike, media_type: str | None) -> str | bytes:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
+from core.image_formats import FORMATS_BY_MIME
 from openrouter.errors import (
     ImageRejected,
     OpenRouterError,
@@ -20,7 +21,7 @@ from openrouter.errors import (
     code_to_status,
     error_for_status,
 )
-from openrouter.imagecheck import ACCEPTED_TYPES, check_data_url, decode_data_url
+from openrouter.imagecheck import check_data_url, decode_data_url
 from openrouter.sse import protocol_error
 from openrouter.types import (
     BytesLike,
@@ -106,7 +107,7 @@ class ImageCollector:
                 width, height, fmt = checked.width, checked.height, checked.format
             else:
                 mime, data = decode_data_url(data_url, max_bytes=self._max_image_bytes)
-                width, height, fmt = 0, 0, ACCEPTED_TYPES[mime]
+                width, height, fmt = 0, 0, FORMATS_BY_MIME[mime]
         except ImageRejected as rejected:
             self.rejected.append(rejected.reason)
             return

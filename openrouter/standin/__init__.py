@@ -14,8 +14,6 @@ from openrouter.standin.cli import main, parse_latency, serve_forever
 from openrouter.standin.faults import FAULTS, Markers, parse_markers
 from openrouter.standin.models import MODELS, StandinModel, models_for
 from openrouter.standin.rendering import (
-    ASPECT_RATIOS,
-    IMAGE_SIZE_SCALE,
     bomb_png,
     image_dimensions,
     render_png,
@@ -25,9 +23,7 @@ from openrouter.standin.wire import KEEPALIVE
 
 __all__ = [
     "API_PREFIX",
-    "ASPECT_RATIOS",
     "FAULTS",
-    "IMAGE_SIZE_SCALE",
     "INVALID_KEY",
     "KEEPALIVE",
     "MODELS",

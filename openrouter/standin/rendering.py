@@ -11,27 +11,21 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-# Documented 1K pixel sizes per aspect ratio; 2K and 4K multiply both sides.
-ASPECT_RATIOS: dict[str, tuple[int, int]] = {
-    "1:1": (1024, 1024),
-    "2:3": (832, 1248),
-    "3:2": (1248, 832),
-    "3:4": (864, 1184),
-    "4:3": (1184, 864),
-    "4:5": (896, 1152),
-    "5:4": (1152, 896),
-    "9:16": (768, 1344),
-    "16:9": (1344, 768),
-    "21:9": (1536, 672),
-}
-IMAGE_SIZE_SCALE = {"1K": 1, "2K": 2, "4K": 4}
+from core.aspect_ratios import (
+    ASPECT_RATIO_PIXELS,
+    DEFAULT_ASPECT_RATIO,
+    DEFAULT_IMAGE_SIZE,
+    IMAGE_SIZE_FACTORS,
+)
+
 # `output_format` values the stand-in renders (the API also has "svg", for vectorization models only).
 OUTPUT_FORMATS = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
 
 
 def image_dimensions(aspect_ratio: str | None, image_size: str | None) -> tuple[int, int]:
-    width, height = ASPECT_RATIOS[aspect_ratio or "1:1"]
-    scale = IMAGE_SIZE_SCALE[image_size or "1K"]
+    """The documented pixel size: the 1K size of the ratio, times the image size's factor."""
+    width, height = ASPECT_RATIO_PIXELS[aspect_ratio or DEFAULT_ASPECT_RATIO]
+    scale = int(IMAGE_SIZE_FACTORS[image_size or DEFAULT_IMAGE_SIZE])
     return width * scale, height * scale
 
 

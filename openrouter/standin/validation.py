@@ -6,9 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from core.aspect_ratios import ASPECT_RATIO_PIXELS, IMAGE_SIZE_FACTORS
 from openrouter.standin.faults import Markers, parse_markers
 from openrouter.standin.models import MODELS_BY_ID, StandinModel
-from openrouter.standin.rendering import ASPECT_RATIOS, IMAGE_SIZE_SCALE, OUTPUT_FORMATS
+from openrouter.standin.rendering import OUTPUT_FORMATS
 
 
 def prompt_of(body: Any) -> str:
@@ -80,11 +81,12 @@ def _picture_settings(
     model: StandinModel, aspect_ratio: Any, image_size: Any, size_name: str
 ) -> tuple[str | None, str | None]:
     """(aspect ratio, image size) to render; a size the model does not honour is ignored, as real models do."""
-    if aspect_ratio is not None and aspect_ratio not in ASPECT_RATIOS:
+    if aspect_ratio is not None and aspect_ratio not in ASPECT_RATIO_PIXELS:
         raise RequestError(
-            400, f"Unsupported aspect_ratio {aspect_ratio!r}. Supported values: {', '.join(ASPECT_RATIOS)}"
+            400,
+            f"Unsupported aspect_ratio {aspect_ratio!r}. Supported values: {', '.join(ASPECT_RATIO_PIXELS)}",
         )
-    if image_size is not None and image_size not in IMAGE_SIZE_SCALE:
+    if image_size is not None and image_size not in IMAGE_SIZE_FACTORS:
         raise RequestError(400, f"Unsupported {size_name} {image_size!r}. Supported values: 1K, 2K, 4K")
     return aspect_ratio, image_size if image_size in model.image_sizes else None
 

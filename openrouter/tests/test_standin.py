@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from core.aspect_ratios import ASPECT_RATIO_PIXELS
 from openrouter import (
     Finished,
     ImageReceived,
@@ -27,7 +28,6 @@ from openrouter import (
     parse_images_response,
 )
 from openrouter.standin import (
-    ASPECT_RATIOS,
     REQUEST_LOG_LIMIT,
     StandinServer,
     image_dimensions,
@@ -283,9 +283,9 @@ def test_markers():
 # Rendering
 
 
-@pytest.mark.parametrize("ratio", list(ASPECT_RATIOS))
+@pytest.mark.parametrize("ratio", list(ASPECT_RATIO_PIXELS))
 def test_documented_sizes(ratio):
-    width, height = ASPECT_RATIOS[ratio]
+    width, height = ASPECT_RATIO_PIXELS[ratio]
     assert image_dimensions(ratio, "2K") == (width * 2, height * 2)
     assert image_dimensions(ratio, "4K") == (width * 4, height * 4)
     assert image_dimensions(None, None) == (1024, 1024)

@@ -1,15 +1,19 @@
 from django import forms
 from django.contrib import admin, messages
-from django.shortcuts import redirect
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 import openrouter
 from core import aspect_ratios
+from core.money import usd
+from imagegen import selectors
 from imagegen.client import openrouter_client
 from imagegen.model_sync import model_make_default, models_ensure_default, models_sync
-from imagegen.models import ImageModel
+from imagegen.models import Generation, GenerationReference, ImageModel
 
 
 class ImageModelForm(forms.ModelForm):
@@ -151,4 +155,86 @@ class ImageModelAdmin(admin.ModelAdmin):
         return redirect(reverse("admin:imagegen_imagemodel_changelist"))
 
 
-# The generation log (GenerationAdmin) lives in team/admin.py, with the other team controls.
+# --- the generation log ------------------------------------------------------------------------------
+
+
+class GenerationReferenceInline(admin.TabularInline):
+    model = GenerationReference
+    extra = 0
+    can_delete = False
+    fields = ["position", "file_name", "mime_type", "width", "height", "byte_size", "source_image"]
+    readonly_fields = fields
+
+
+@admin.register(Generation)
+class GenerationAdmin(admin.ModelAdmin):
+    """Every generation, read-only: filters, prompt search, cost and latency, totals and an error breakdown."""
+
+    list_display = [
+        "id",
+        "created_at",
+        "member",
+        "model",
+        "status",
+        "error_kind",
+        "count",
+        "cost",
+        "reserved",
+        "latency",
+    ]
+    list_filter = ["status", "model", "member", "created_at", "error_kind"]
+    search_fields = ["prompt"]
+    date_hierarchy = "created_at"
+    list_select_related = ["member", "model"]
+    inlines = [GenerationReferenceInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in Generation._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Cost", ordering="cost_usd")
+    def cost(self, generation: Generation) -> str:
+        return "" if generation.cost_usd is None else usd(generation.cost_usd)
+
+    @admin.display(description="Reserved", ordering="reserved_usd")
+    def reserved(self, generation: Generation) -> str:
+        return usd(generation.reserved_usd) if generation.reserved_usd else ""
+
+    @admin.display(description="Latency (s)")
+    def latency(self, generation: Generation) -> str:
+        seconds = generation.latency_seconds
+        return "" if seconds is None else f"{seconds:.1f}"
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:  # not a redirect after an action or a bad filter
+            response.context_data["totals"] = selectors.generation_totals(generations=changelist.queryset)
+        return response
+
+    def get_urls(self):
+        errors = self.admin_site.admin_view(self.error_breakdown_view)
+        return [path("errors/", errors, name="imagegen_generation_errors"), *super().get_urls()]
+
+    def error_breakdown_view(self, request):
+        """Failures counted by error kind and model, for the same filters as the changelist."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            messages.error(request, "Those filters are not valid; showing every generation.")
+            changelist = None
+        generations = changelist.queryset if changelist else Generation.objects.all()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Errors by kind and model",
+            "breakdown": selectors.error_breakdown(generations=generations),
+            "query_string": changelist.get_query_string() if changelist else "",
+            "filtered": bool(changelist and changelist.has_active_filters) or bool(request.GET.get("q")),
+            "changelist_url": reverse("admin:imagegen_generation_changelist"),
+        }
+        return render(request, "admin/imagegen/generation/error_breakdown.html", context)

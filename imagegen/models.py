@@ -84,6 +84,39 @@ class ImageModel(models.Model):
         return money.stored(self.price_per_image * factor * count, rounding=ROUND_HALF_EVEN)
 
 
+class ErrorKind(models.TextChoices):
+    """Why a generation failed (or lost some images), as `Generation.error_kind` records it: the kinds of
+    OpenRouter errors (openrouter.errors, `kind`) and Easel's own. Labels are for the admin and dashboard."""
+
+    BAD_REQUEST = "bad_request", "Request refused by OpenRouter"
+    BAD_KEY = "bad_key", "API key problem"
+    OUT_OF_CREDITS = "out_of_credits", "Out of credits"
+    MODERATION = "moderation", "Blocked by moderation"
+    NO_ENDPOINT = "no_endpoint", "Model unavailable"
+    TIMEOUT = "timeout", "Timed out"
+    TOO_LARGE = "too_large", "Request too large"
+    RATE_LIMITED = "rate_limited", "Rate-limited by OpenRouter"
+    PROVIDER_ERROR = "provider_error", "Provider error"
+    PROTOCOL = "protocol", "Malformed reply"
+    TRUNCATED = "truncated", "Reply cut off"
+    NO_IMAGE = "no_image", "No image in the reply"
+    IMAGE_REJECTED = "image_rejected", "Image refused by Easel's checks"
+    NETWORK = "network", "Network error"
+    OUTCOME_UNKNOWN = "outcome_unknown", "Connection lost after sending"
+    INTERRUPTED = "interrupted", "Worker stopped mid-generation"
+    PARTIAL = "partial", "Some of the images failed"
+    SAVE_FAILED = "save_failed", "Image could not be stored"
+    INTERNAL = "internal", "Error inside Easel"
+
+
+def error_kind_label(kind: str) -> str:
+    """The label of a kind; one this version does not know (from an older one) reads as its words."""
+    try:
+        return ErrorKind(kind).label
+    except ValueError:
+        return kind.replace("_", " ").capitalize()
+
+
 class Generation(models.Model):
     """One submission of the Generate form: `count` parallel requests for the same prompt."""
 

@@ -1,12 +1,33 @@
-"""Reads for image generation."""
+"""Reads for image generation: the Generate page's cards and choices, and the generation log's totals."""
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import (
+    Avg,
+    Count,
+    DecimalField,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from core.money import stored
 from gallery.models import Image
 from gallery.selectors import image_get_visible, images_in_gallery
-from imagegen.models import Generation, ImageModel
+from imagegen.models import Generation, ImageModel, error_kind_label
+
+ZERO = Decimal(0)
+# Sums of the six-decimal money columns (Generation.cost_usd / reserved_usd), on every database.
+MONEY = DecimalField(max_digits=16, decimal_places=6)
 
 RECENT_GENERATIONS = 12
 PICK_CANDIDATES = 12
@@ -109,3 +130,87 @@ def image_for_remix(*, viewer, pk) -> Image | None:
         return image_get_visible(viewer=viewer, pk=pk, allow_trashed=False)
     except Http404:
         return None
+
+
+def money_total(field_name: str) -> Coalesce:
+    """The sum of a money column over the rows, zero when there are none."""
+    return Coalesce(Sum(field_name), Value(ZERO), output_field=MONEY)
+
+
+# --- the generation log (admin) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GenerationTotals:
+    generations: int
+    images_requested: int
+    images_stored: int
+    cost: Decimal
+    reserved: Decimal
+    average_latency: timedelta | None
+
+
+def generation_totals(*, generations: QuerySet[Generation]) -> GenerationTotals:
+    """Totals of a (filtered) list of generations, across all its pages."""
+    generations = generations.order_by()
+    totals = generations.aggregate(
+        generations=Count("id"),
+        images_requested=Coalesce(Sum("count"), Value(0)),
+        cost=money_total("cost_usd"),
+        reserved=money_total("reserved_usd"),
+        average_latency=Avg(
+            F("finished_at") - F("started_at"),
+            filter=Q(finished_at__isnull=False, started_at__isnull=False),
+        ),
+    )
+    images_stored = Image.objects.filter(generation__in=generations.values("pk")).count()
+    return GenerationTotals(
+        generations=totals["generations"],
+        images_requested=totals["images_requested"],
+        images_stored=images_stored,
+        cost=stored(totals["cost"]),
+        reserved=stored(totals["reserved"]),
+        average_latency=totals["average_latency"],
+    )
+
+
+@dataclass
+class ErrorBreakdown:
+    """Counts of generations by error kind (rows) and model (columns)."""
+
+    models: list[tuple[int, str]] = field(default_factory=list)
+    rows: list[dict] = field(default_factory=list)
+    model_totals: list[int] = field(default_factory=list)
+    total: int = 0
+
+
+def error_breakdown(*, generations: QuerySet[Generation]) -> ErrorBreakdown:
+    counts = (
+        generations.exclude(error_kind="")
+        .order_by()
+        .values("error_kind", "model_id", "model__name")
+        .annotate(n=Count("id"))
+    )
+    models: dict[int, str] = {}
+    cells: dict[tuple[str, int], int] = {}
+    for row in counts:
+        models[row["model_id"]] = row["model__name"]
+        cells[row["error_kind"], row["model_id"]] = row["n"]
+    model_order = sorted(models.items(), key=lambda item: item[1].lower())
+    kinds = {kind for kind, _ in cells}
+    rows = [
+        {
+            "kind": kind,
+            "label": error_kind_label(kind),
+            "cells": [(model_id, cells.get((kind, model_id), 0)) for model_id, _ in model_order],
+            "total": sum(n for (k, _), n in cells.items() if k == kind),
+        }
+        for kind in kinds
+    ]
+    rows.sort(key=lambda row: (-row["total"], row["kind"]))
+    return ErrorBreakdown(
+        models=model_order,
+        rows=rows,
+        model_totals=[sum(n for (_, m), n in cells.items() if m == model_id) for model_id, _ in model_order],
+        total=sum(cells.values()),
+    )

@@ -6,13 +6,13 @@ cost (`cost_usd`, what OpenRouter reported) plus, while it runs, its reservation
 
 import calendar
 import logging
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
+from django.db.models import Count, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -20,44 +20,15 @@ import openrouter
 from core.money import stored
 from gallery.models import Image
 from imagegen.client import openrouter_client
-from imagegen.models import Generation
+from imagegen.models import Generation, error_kind_label
+from imagegen.selectors import MONEY, ZERO, money_total
 from team.models import MemberBudget
 
 logger = logging.getLogger("easel.team")
 
-ZERO = Decimal(0)
-MONEY = DecimalField(max_digits=16, decimal_places=6)
 IN_PROGRESS = (Generation.Status.QUEUED, Generation.Status.RUNNING)
 # The dashboard must answer quickly even when OpenRouter does not.
 KEY_INFO_TIMEOUT_SECONDS = 3.0
-
-ERROR_KIND_LABELS = {
-    "bad_request": "Request refused by OpenRouter",
-    "bad_key": "API key problem",
-    "out_of_credits": "Out of credits",
-    "moderation": "Blocked by moderation",
-    "no_endpoint": "Model unavailable",
-    "timeout": "Timed out",
-    "too_large": "Request too large",
-    "rate_limited": "Rate-limited by OpenRouter",
-    "provider_error": "Provider error",
-    "protocol": "Malformed reply",
-    "truncated": "Reply cut off",
-    "no_image": "No image in the reply",
-    "image_rejected": "Image refused by Easel's checks",
-    "network": "Network error",
-    "outcome_unknown": "Connection lost after sending",
-    "not_found": "Not found",
-    "interrupted": "Worker stopped mid-generation",
-    "partial": "Some of the images failed",
-    "save_failed": "Image could not be stored",
-    "internal": "Error inside Easel",
-}
-
-
-def error_kind_label(kind: str) -> str:
-    return ERROR_KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
-
 
 # --- months ------------------------------------------------------------------------------------------
 
@@ -130,10 +101,6 @@ def limit_of(budget: MemberBudget | None) -> Decimal | None:
     return own if own is not None else team_default_limit()
 
 
-def _total(field_name: str) -> Coalesce:
-    return Coalesce(Sum(field_name), Value(ZERO), output_field=MONEY)
-
-
 def _used_expression():
     """Settled cost plus open reservation, per generation row (one row is updated in one statement)."""
     return Coalesce(F("cost_usd"), Value(ZERO), output_field=MONEY) + F("reserved_usd")
@@ -201,8 +168,8 @@ def month_totals(*, month: Month) -> MonthTotals:
     generations = month.generations()
     totals = generations.aggregate(
         generations=Count("id"),
-        spend=_total("cost_usd"),
-        reserved=_total("reserved_usd"),
+        spend=money_total("cost_usd"),
+        reserved=money_total("reserved_usd"),
         failed=Count("id", filter=Q(status=Generation.Status.FAILED)),
     )
     images = Image.objects.filter(generation__in=generations).count()
@@ -240,8 +207,8 @@ def spend_by_member(*, month: Month) -> list[MemberSpend]:
         .values("member_id")
         .annotate(
             generations=Count("id"),
-            spend=_total("cost_usd"),
-            reserved=_total("reserved_usd"),
+            spend=money_total("cost_usd"),
+            reserved=money_total("reserved_usd"),
         )
     }
     images = dict(
@@ -303,7 +270,7 @@ def spend_by_model(*, month: Month) -> list[ModelSpend]:
     rows = (
         generations.order_by()
         .values("model_id", "model__name")
-        .annotate(generations=Count("id"), spend=_total("cost_usd"))
+        .annotate(generations=Count("id"), spend=money_total("cost_usd"))
     )
     result = [
         ModelSpend(
@@ -337,7 +304,7 @@ def daily_spend(*, month: Month) -> list[DaySpend]:
         .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
         .order_by()
         .values("day")
-        .annotate(spend=_total("cost_usd"), generations=Count("id"))
+        .annotate(spend=money_total("cost_usd"), generations=Count("id"))
     }
     return [
         DaySpend(
@@ -401,82 +368,3 @@ def openrouter_key_usage() -> KeyUsage:
             configured=True,
             problem="OpenRouter's key usage could not be read because of an error inside Easel (see the log).",
         )
-
-
-# --- the generation log (admin) ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GenerationTotals:
-    generations: int
-    images_requested: int
-    images_stored: int
-    cost: Decimal
-    reserved: Decimal
-    average_latency: timedelta | None
-
-
-def generation_totals(*, generations: QuerySet[Generation]) -> GenerationTotals:
-    """Totals of a (filtered) list of generations, across all its pages."""
-    generations = generations.order_by()
-    totals = generations.aggregate(
-        generations=Count("id"),
-        images_requested=Coalesce(Sum("count"), Value(0)),
-        cost=_total("cost_usd"),
-        reserved=_total("reserved_usd"),
-        average_latency=Avg(
-            F("finished_at") - F("started_at"),
-            filter=Q(finished_at__isnull=False, started_at__isnull=False),
-        ),
-    )
-    images_stored = Image.objects.filter(generation__in=generations.values("pk")).count()
-    return GenerationTotals(
-        generations=totals["generations"],
-        images_requested=totals["images_requested"],
-        images_stored=images_stored,
-        cost=stored(totals["cost"]),
-        reserved=stored(totals["reserved"]),
-        average_latency=totals["average_latency"],
-    )
-
-
-@dataclass
-class ErrorBreakdown:
-    """Counts of generations by error kind (rows) and model (columns)."""
-
-    models: list[tuple[int, str]] = field(default_factory=list)
-    rows: list[dict] = field(default_factory=list)
-    model_totals: list[int] = field(default_factory=list)
-    total: int = 0
-
-
-def error_breakdown(*, generations: QuerySet[Generation]) -> ErrorBreakdown:
-    counts = (
-        generations.exclude(error_kind="")
-        .order_by()
-        .values("error_kind", "model_id", "model__name")
-        .annotate(n=Count("id"))
-    )
-    models: dict[int, str] = {}
-    cells: dict[tuple[str, int], int] = {}
-    for row in counts:
-        models[row["model_id"]] = row["model__name"]
-        cells[row["error_kind"], row["model_id"]] = row["n"]
-    model_order = sorted(models.items(), key=lambda item: item[1].lower())
-    kinds = {kind for kind, _ in cells}
-    rows = [
-        {
-            "kind": kind,
-            "label": error_kind_label(kind),
-            "cells": [(model_id, cells.get((kind, model_id), 0)) for model_id, _ in model_order],
-            "total": sum(n for (k, _), n in cells.items() if k == kind),
-        }
-        for kind in kinds
-    ]
-    rows.sort(key=lambda row: (-row["total"], row["kind"]))
-    return ErrorBreakdown(
-        models=model_order,
-        rows=rows,
-        model_totals=[sum(n for (_, m), n in cells.items() if m == model_id) for model_id, _ in model_order],
-        total=sum(cells.values()),
-    )

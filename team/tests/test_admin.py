@@ -183,7 +183,7 @@ def test_totals_follow_the_filters_and_the_prompt_search(admin_client, log, memb
 
 
 def test_the_totals_cover_every_page(admin_client, log, monkeypatch):
-    from team.admin import GenerationAdmin
+    from imagegen.admin import GenerationAdmin
 
     monkeypatch.setattr(GenerationAdmin, "list_per_page", 2)
     html = admin_client.get("/admin/imagegen/generation/").content.decode()

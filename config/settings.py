@@ -129,7 +129,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
-# Widgets may use the project's templates (imagegen's gallery picker does).
+# Form widgets render through the same template engine as the pages (django.forms above provides their
+# templates), so a project template may override one.
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "config.wsgi.application"
 

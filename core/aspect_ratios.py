@@ -21,7 +21,8 @@ STANDARD_ASPECT_RATIOS = list(ASPECT_RATIO_PIXELS)
 # What a model draws when the request names no ratio or size.
 DEFAULT_ASPECT_RATIO = "1:1"
 
-IMAGE_SIZE_FACTORS: dict[str, float] = {"1K": 1, "2K": 2, "4K": 4}
+# Larger sizes multiply both sides, and reservations multiply the 1K price by the same factor.
+IMAGE_SIZE_FACTORS: dict[str, int] = {"1K": 1, "2K": 2, "4K": 4}
 IMAGE_SIZES = list(IMAGE_SIZE_FACTORS)
 DEFAULT_IMAGE_SIZE = "1K"
 

@@ -1,4 +1,4 @@
-"""Image files on Django's default storage: atomic writes, thumbnails, and the one way bytes are served.
+"""Image files on Django's default storage: atomic writes, thumbnails, names. (gallery/serving.py serves them.)
 
 Names are content hashes (`images/ab/<sha256>.png`), so a name always means the same bytes: files are
 never rewritten, responses can be cached forever, and two rows may share one file.
@@ -14,22 +14,12 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.http import (
-    FileResponse,
-    HttpResponse,
-    HttpResponseNotModified,
-    HttpResponseRedirect,
-    StreamingHttpResponse,
-)
 from django.utils.text import slugify
 from PIL import Image as PILImage
-from zipstream import ZipStream
 
 from core import image_formats
 
 THUMBNAIL_MIME = "image/webp"
-# Served files can never run script or be framed, whatever their bytes say.
-FILE_CSP = "default-src 'none'; sandbox"
 
 
 def sha256_hex(data: bytes) -> str:
@@ -128,81 +118,3 @@ def download_filename(*, created_at, prompt: str, extension: str) -> str:
     """`2026-11-27-a-red-fox-in-the-snow.png`: sortable, readable, ASCII only."""
     words = slugify(prompt)[:60].strip("-") or "image"
     return f"{created_at:%Y-%m-%d}-{words}.{extension}"
-
-
-def file_response(
-    request,
-    *,
-    name: str,
-    content_type: str,
-    etag: str,
-    filename: str,
-    as_attachment: bool = False,
-    cache_control: str = "private, max-age=31536000, immutable",
-) -> HttpResponse:
-    """Serve a stored file after the caller has checked the viewer may see it.
-
-    With EASEL_MEDIA_ACCEL_PREFIX, nginx streams the bytes (X-Accel-Redirect); on object storage the
-    viewer is redirected to a short-lived signed URL; otherwise Django streams the file itself.
-    """
-    quoted_etag = f'"{etag}"'
-    if quoted_etag in _if_none_match(request):
-        response = HttpResponseNotModified()
-    elif settings.MEDIA_ACCEL_PREFIX:
-        response = HttpResponse(content_type=content_type)
-        response["X-Accel-Redirect"] = settings.MEDIA_ACCEL_PREFIX.rstrip("/") + "/" + name
-    elif not isinstance(default_storage, FileSystemStorage):
-        response = HttpResponseRedirect(default_storage.url(name))
-        response["Cache-Control"] = "private, no-store"
-        return response
-    else:
-        response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
-    disposition = "attachment" if as_attachment else "inline"
-    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
-    response["Content-Type"] = content_type
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = FILE_CSP
-    response["Cross-Origin-Resource-Policy"] = "same-origin"
-    response["Cache-Control"] = cache_control
-    response["ETag"] = quoted_etag
-    return response
-
-
-def _if_none_match(request) -> set[str]:
-    header = request.headers.get("If-None-Match", "")
-    return {part.strip().removeprefix("W/") for part in header.split(",") if part.strip()}
-
-
-def zip_response(*, entries: list[tuple[str, str, int]], filename: str) -> StreamingHttpResponse:
-    """Stream a ZIP of stored files: `entries` are (storage name, name in the archive, size).
-
-    Files are read chunk by chunk as the client downloads; the archive is never held in memory.
-    Images are already compressed, so entries are stored, which also gives an exact Content-Length.
-    """
-    archive = ZipStream(sized=True)
-    seen: set[str] = set()
-    for name, arcname, size in entries:
-        arcname = _unique_arcname(arcname, seen)
-        archive.add(_chunks(name), arcname, size=size)
-    response = StreamingHttpResponse(archive, content_type="application/zip")
-    response["Content-Length"] = str(len(archive))
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _chunks(name: str, chunk_size: int = 256 * 1024):
-    with default_storage.open(name, "rb") as handle:
-        while chunk := handle.read(chunk_size):
-            yield chunk
-
-
-def _unique_arcname(arcname: str, seen: set[str]) -> str:
-    stem, dot, extension = arcname.rpartition(".")
-    candidate, n = arcname, 1
-    while candidate in seen:
-        n += 1
-        candidate = f"{stem}-{n}{dot}{extension}" if dot else f"{arcname}-{n}"
-    seen.add(candidate)
-    return candidate

@@ -395,14 +395,6 @@ def collection_get_visible(*, viewer, pk) -> Collection:
     return collection
 
 
-def collection_images(*, collection: Collection) -> QuerySet[Image]:
-    """A collection's images that are in the gallery, newest first, whoever looks: for a share page,
-    after its own link check (members browse a collection through images_matching instead)."""
-    return Image.objects.filter(trashed_at__isnull=True, collection_items__collection=collection).order_by(
-        "-created_at", "-id"
-    )
-
-
 def collection_can_edit(*, viewer, collection: Collection) -> bool:
     return _is_member(viewer) and (viewer.is_staff or collection.owner_id == viewer.pk)
 

@@ -1,14 +1,24 @@
-"""Responses that carry an image's bytes, for any view that has already decided the viewer may see it.
+"""Every response that carries stored bytes: originals, thumbnails, ZIPs and recipes, for the gallery and
+for share links alike, after the caller has decided the viewer may see them (the gallery's selectors, or a
+share link's token check).
 
-The gallery's views use these after the permission checks in selectors.py; a share-link view can use
-them after its own token check. They all go through files.file_response / files.zip_response, so every
-served byte gets the same headers (stored Content-Type, nosniff, sandboxing CSP, immutable caching).
+Every served byte gets the same headers: the stored Content-Type, nosniff, a sandboxing CSP, an ETag
+from the content hash and immutable caching (names are content hashes), unless the caller asks for less.
 """
 
 import json
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.http import (
+    FileResponse,
+    HttpResponse,
+    HttpResponseNotModified,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.utils import timezone
+from zipstream import ZipStream
 
 from core import image_formats
 from gallery import files
@@ -16,44 +26,62 @@ from gallery.models import Image
 
 ORIGINAL, THUMBNAIL = "original", "thumbnail"
 VARIANTS = (ORIGINAL, THUMBNAIL)
+# Served files can never run script or be framed, whatever their bytes say.
+FILE_CSP = "default-src 'none'; sandbox"
+IMMUTABLE = "private, max-age=31536000, immutable"
 
 
-def image_download_name(image: Image, *, extension: str | None = None) -> str:
-    """`2026-11-27-a-red-fox-in-the-snow.png`, from the image's date and prompt."""
+def image_download_name(image: Image, *, extension: str | None = None, with_prompt: bool = True) -> str:
+    """`2026-11-27-a-red-fox-in-the-snow.png`, from the image's date and (unless hidden) its prompt."""
     return files.download_filename(
         created_at=timezone.localtime(image.created_at),
-        prompt=image.prompt,
+        prompt=image.prompt if with_prompt else "",
         extension=extension or image_formats.EXTENSIONS.get(image.format, "bin"),
     )
 
 
-def image_file_response(request, *, image: Image, variant: str, as_attachment: bool = False) -> HttpResponse:
+def image_file_response(
+    request,
+    *,
+    image: Image,
+    variant: str,
+    as_attachment: bool = False,
+    with_prompt: bool = True,
+    cache_control: str = IMMUTABLE,
+) -> HttpResponse:
     """The original (unchanged bytes) or the WebP thumbnail. The ETag is the content hash: names never change."""
     if variant == THUMBNAIL:
-        return files.file_response(
+        return file_response(
             request,
             name=image.thumbnail_name,
             content_type=files.THUMBNAIL_MIME,
             etag=f"{image.sha256}-thumbnail",
-            filename=image_download_name(image, extension="webp"),
+            filename=image_download_name(image, extension="webp", with_prompt=with_prompt),
             as_attachment=as_attachment,
+            cache_control=cache_control,
         )
     if variant != ORIGINAL:
         raise ValueError(f"Unknown image variant {variant!r}")
-    return files.file_response(
+    return file_response(
         request,
         name=image.file_name,
         content_type=image.mime_type,
         etag=image.sha256,
-        filename=image_download_name(image),
+        filename=image_download_name(image, with_prompt=with_prompt),
         as_attachment=as_attachment,
+        cache_control=cache_control,
     )
 
 
-def images_zip_response(*, images: list[Image], filename: str) -> StreamingHttpResponse:
+def images_zip_response(
+    *, images: list[Image], filename: str, with_prompt: bool = True
+) -> StreamingHttpResponse:
     """A streamed ZIP of the originals, each named like its single download."""
-    entries = [(image.file_name, image_download_name(image), image.byte_size) for image in images]
-    return files.zip_response(entries=entries, filename=filename)
+    entries = [
+        (image.file_name, image_download_name(image, with_prompt=with_prompt), image.byte_size)
+        for image in images
+    ]
+    return zip_response(entries=entries, filename=filename)
 
 
 def recipe_response(*, image: Image, recipe: dict) -> HttpResponse:
@@ -64,6 +92,84 @@ def recipe_response(*, image: Image, recipe: dict) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="{image_download_name(image, extension="json")}"'
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = files.FILE_CSP
+    response["Content-Security-Policy"] = FILE_CSP
     response["Cache-Control"] = "private, no-cache"
     return response
+
+
+def file_response(
+    request,
+    *,
+    name: str,
+    content_type: str,
+    etag: str,
+    filename: str,
+    as_attachment: bool = False,
+    cache_control: str = IMMUTABLE,
+) -> HttpResponse:
+    """Serve a stored file after the caller has checked the viewer may see it.
+
+    With EASEL_MEDIA_ACCEL_PREFIX, nginx streams the bytes (X-Accel-Redirect); on object storage the
+    viewer is redirected to a short-lived signed URL; otherwise Django streams the file itself.
+    """
+    quoted_etag = f'"{etag}"'
+    if quoted_etag in _if_none_match(request):
+        response = HttpResponseNotModified()
+    elif settings.MEDIA_ACCEL_PREFIX:
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = settings.MEDIA_ACCEL_PREFIX.rstrip("/") + "/" + name
+    elif not isinstance(default_storage, FileSystemStorage):
+        response = HttpResponseRedirect(default_storage.url(name))
+        response["Cache-Control"] = "private, no-store"
+        return response
+    else:
+        response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
+    disposition = "attachment" if as_attachment else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["Content-Type"] = content_type
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = FILE_CSP
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    response["Cache-Control"] = cache_control
+    response["ETag"] = quoted_etag
+    return response
+
+
+def _if_none_match(request) -> set[str]:
+    header = request.headers.get("If-None-Match", "")
+    return {part.strip().removeprefix("W/") for part in header.split(",") if part.strip()}
+
+
+def zip_response(*, entries: list[tuple[str, str, int]], filename: str) -> StreamingHttpResponse:
+    """Stream a ZIP of stored files: `entries` are (storage name, name in the archive, size).
+
+    Files are read chunk by chunk as the client downloads; the archive is never held in memory.
+    Images are already compressed, so entries are stored, which also gives an exact Content-Length.
+    """
+    archive = ZipStream(sized=True)
+    seen: set[str] = set()
+    for name, arcname, size in entries:
+        arcname = _unique_arcname(arcname, seen)
+        archive.add(_chunks(name), arcname, size=size)
+    response = StreamingHttpResponse(archive, content_type="application/zip")
+    response["Content-Length"] = str(len(archive))
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _chunks(name: str, chunk_size: int = 256 * 1024):
+    with default_storage.open(name, "rb") as handle:
+        while chunk := handle.read(chunk_size):
+            yield chunk
+
+
+def _unique_arcname(arcname: str, seen: set[str]) -> str:
+    stem, dot, extension = arcname.rpartition(".")
+    candidate, n = arcname, 1
+    while candidate in seen:
+        n += 1
+        candidate = f"{stem}-{n}{dot}{extension}" if dot else f"{arcname}-{n}"
+    seen.add(candidate)
+    return candidate

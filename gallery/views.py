@@ -187,7 +187,7 @@ def image_detail(request, pk):
 
 @require_GET
 def image_file(request, pk, variant):
-    """The one way an image's bytes leave the app: after the permission check, via files.file_response."""
+    """The one way an image's bytes leave the gallery: after the permission check, via gallery.serving."""
     image = selectors.image_get_visible(viewer=request.user, pk=pk)
     return serving.image_file_response(request, image=image, variant=variant)
 

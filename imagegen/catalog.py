@@ -12,17 +12,11 @@ from core.aspect_ratios import DEFAULT_IMAGE_SIZE, IMAGE_SIZES, STANDARD_ASPECT_
 
 # Gemini bills generated images per image token; a 1K image is 1290 tokens (OpenRouter captures).
 IMAGE_TOKENS_PER_1K_IMAGE = 1290
-# Larger sizes cost more; reservations use these multipliers of the 1K price so budgets are never overshot.
-IMAGE_SIZE_COST_FACTORS: dict[str, Decimal] = {"1K": Decimal(1), "2K": Decimal(2), "4K": Decimal(4)}
 
 
 def default_image_sizes(model_id: str) -> list[str]:
     """Only the Gemini 3 family documents 2K and 4K; others are offered 1K until an admin says more."""
     return list(IMAGE_SIZES) if "gemini-3" in model_id else [DEFAULT_IMAGE_SIZE]
-
-
-def default_aspect_ratios(model_id: str) -> list[str]:
-    return list(STANDARD_ASPECT_RATIOS)
 
 
 def estimated_price_per_image(

@@ -77,7 +77,7 @@ def _sync_one(info: openrouter.ModelInfo, *, enable: bool, order: int, now, repo
     if model is None:
         model = ImageModel(
             openrouter_id=info.id,
-            aspect_ratios=catalog.default_aspect_ratios(info.id),
+            aspect_ratios=catalog.default_aspect_ratios_for_new(),
             image_sizes=catalog.default_image_sizes(info.id),
             sort_order=100 + order,
             enabled=enable,

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core import money
-from core.aspect_ratios import DEFAULT_IMAGE_SIZE
+from core.aspect_ratios import DEFAULT_IMAGE_SIZE, IMAGE_SIZE_FACTORS
 from imagegen import catalog
 
 
@@ -80,7 +80,7 @@ class ImageModel(models.Model):
         """The most a request is expected to cost, used to reserve budget before calling OpenRouter."""
         if self.price_per_image is None:
             return None
-        factor = catalog.IMAGE_SIZE_COST_FACTORS.get(image_size or DEFAULT_IMAGE_SIZE, Decimal(1))
+        factor = IMAGE_SIZE_FACTORS.get(image_size or DEFAULT_IMAGE_SIZE, 1)
         return money.stored(self.price_per_image * factor * count, rounding=ROUND_HALF_EVEN)
 
 

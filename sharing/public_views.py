@@ -14,8 +14,7 @@ from django.urls import reverse
 from django.utils.text import Truncator, slugify
 from django.views.decorators.csrf import csrf_exempt
 
-from core import image_formats
-from gallery import files
+from gallery import serving
 from sharing import selectors, services, throttles, unlocks
 from sharing.forms import UnlockForm
 from sharing.models import ShareLink
@@ -202,27 +201,13 @@ def _serve_image(request, *, link: ShareLink, image_id: int, variant: str):
     image = selectors.link_image(link=link, image_id=image_id)
     if image is None:
         return not_available()
-    if variant == "thumbnail":
-        name, content_type, etag, extension = (
-            image.thumbnail_name,
-            files.THUMBNAIL_MIME,
-            f"{image.sha256}-thumbnail",
-            "webp",
-        )
-    else:
-        name, content_type, etag, extension = (
-            image.file_name,
-            image.mime_type,
-            image.sha256,
-            image_formats.EXTENSIONS[image.format],
-        )
-    return files.file_response(
+    return serving.image_file_response(
         request,
-        name=name,
-        content_type=content_type,
-        etag=etag,
-        filename=_filename(link=link, image=image, extension=extension),
+        image=image,
+        variant=serving.THUMBNAIL if variant == "thumbnail" else serving.ORIGINAL,
         as_attachment=variant == "download",
+        # The prompt names the file only when the link shows the prompt.
+        with_prompt=link.show_details,
         cache_control=SHARED_BYTES_CACHE,
     )
 
@@ -236,19 +221,5 @@ def download_zip(request, *, link: ShareLink, token: str):
     images = list(selectors.link_images(link=link))
     if not images:
         return not_available()
-    entries = [
-        (
-            image.file_name,
-            _filename(link=link, image=image, extension=image_formats.EXTENSIONS[image.format]),
-            image.byte_size,
-        )
-        for image in images
-    ]
     archive_name = f"{slugify(link.collection.title)[:60].strip('-') or 'collection'}.zip"
-    return files.zip_response(entries=entries, filename=archive_name)
-
-
-def _filename(*, link: ShareLink, image, extension: str) -> str:
-    # The prompt names the file only when the link shows the prompt.
-    prompt = image.prompt if link.show_details else ""
-    return files.download_filename(created_at=image.created_at, prompt=prompt, extension=extension)
+    return serving.images_zip_response(images=images, filename=archive_name, with_prompt=link.show_details)

@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from gallery import files
+from gallery import files, serving
 from gallery.models import Collection
 from sharing import selectors, services
 from sharing.forms import ExtendForm, ShareLinkForm
@@ -112,7 +112,7 @@ def link_thumbnail(request, pk: int):
     image = selectors.link_preview_image(link=link)
     if image is None:
         raise Http404("This link's image or collection is gone.")
-    return files.file_response(
+    return serving.file_response(
         request,
         name=image.thumbnail_name,
         content_type=files.THUMBNAIL_MIME,

@@ -135,18 +135,14 @@ class BudgetStatus:
         return date_label(self.resets_on)
 
 
-def member_budget_status(*, member, now: datetime | None = None) -> BudgetStatus:
-    return _budget_status(member=member, limit=monthly_limit(member=member), now=now)
-
-
 def member_budget_status_if_limited(*, member) -> BudgetStatus | None:
     """The member's budget when there is one to show; unlimited members skip summing the month."""
     limit = monthly_limit(member=member)
     return None if limit is None else _budget_status(member=member, limit=limit)
 
 
-def _budget_status(*, member, limit: Decimal | None, now: datetime | None = None) -> BudgetStatus:
-    month = month_containing(now)
+def _budget_status(*, member, limit: Decimal | None) -> BudgetStatus:
+    month = month_containing()
     return BudgetStatus(
         limit=limit, used=member_month_used(member=member, month=month), resets_on=month.end.date()
     )

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from gallery import selectors, services
+from gallery import services
 from gallery.models import Collection, CollectionItem
 
 pytestmark = pytest.mark.django_db
@@ -157,11 +157,3 @@ def test_the_grid_offers_only_the_members_own_collections(member, other_member, 
     menu = re.search(r'<select id="selection-collection".*?</select>', html, re.DOTALL).group(0)
     assert ">Mine</option>" in menu
     assert "Theirs" not in menu
-
-
-def test_a_share_page_can_list_a_collections_gallery_images(member, make_image):
-    kept, trashed = make_image(owner=member, color=(1, 1, 1)), make_image(owner=member, color=(2, 2, 2))
-    collection = Collection.objects.create(owner=member, title="Shared")
-    services.collection_add_images(actor=member, collection=collection, images=[kept, trashed])
-    services.image_trash(actor=member, images=[trashed])
-    assert list(selectors.collection_images(collection=collection)) == [kept]

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from PIL import Image as PILImage
 
-from gallery import files, services
+from gallery import files, services, serving
 from gallery.models import Image
 from tests.fixtures import png_bytes
 
@@ -152,7 +152,7 @@ def test_zip_response_streams_the_originals_byte_for_byte(member, make_image):
     second = make_image(owner=member, prompt="fox", color=(4, 5, 6))
     entries = [(image.file_name, "fox.png", image.byte_size) for image in (first, second)]
 
-    response = files.zip_response(entries=entries, filename="foxes.zip")
+    response = serving.zip_response(entries=entries, filename="foxes.zip")
     body = b"".join(response.streaming_content)
 
     assert int(response["Content-Length"]) == len(body)

@@ -8,6 +8,9 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from gallery import services as gallery_services
+from gallery.models import Collection
+from sharing import selectors
 from sharing.models import ShareLink, ShareVisit
 from sharing.tests.conftest import LINK_PASSWORD, share_url, unlock
 from sharing.tests.helpers import body, meta_tags, page_urls
@@ -218,3 +221,11 @@ def test_a_signed_in_member_gets_the_same_page_as_a_stranger(member_client, stra
     assert member_client.get(share_url("original", token, image_id=image.pk)).status_code == 403
     assert member_client.get(share_url("page", token))["Location"] == share_url("unlock", token)
     assert ShareLink.objects.get().view_count == 0
+
+
+def test_a_share_page_can_list_a_collections_gallery_images(member, make_image):
+    kept, trashed = make_image(owner=member, color=(1, 1, 1)), make_image(owner=member, color=(2, 2, 2))
+    collection = Collection.objects.create(owner=member, title="Shared")
+    gallery_services.collection_add_images(actor=member, collection=collection, images=[kept, trashed])
+    gallery_services.image_trash(actor=member, images=[trashed])
+    assert list(selectors.collection_images(collection_id=collection.pk)) == [kept]

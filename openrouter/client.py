@@ -18,12 +18,12 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
-from decimal import Decimal, InvalidOperation
 from typing import Any, Self
 
 import httpx
 
 from openrouter.apis import ApiName, WireApi, wire_api
+from openrouter.discovery import parse_key_info, parse_model_info
 from openrouter.errors import (
     ImageRejected,
     NetworkError,
@@ -48,7 +48,6 @@ from openrouter.types import (
     ImageRequest,
     KeyInfo,
     ModelInfo,
-    ModelPricing,
     RequestSending,
     Retrying,
     Started,
@@ -117,76 +116,6 @@ def _error_details(raw: bytes) -> tuple[str | None, dict[str, Any]]:
     if isinstance(detail, str) and detail.strip() and message:
         message = f"{message}: {detail.strip()[:300]}"
     return message, metadata
-
-
-def _price(value: object) -> Decimal | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        price = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    # Routers list "-1" (price depends on the model chosen): unknown, not negative.
-    return price if price.is_finite() and price >= 0 else None
-
-
-def _strings(value: object) -> tuple[str, ...]:
-    return tuple(item for item in value if isinstance(item, str)) if isinstance(value, list) else ()
-
-
-def _model_info(raw: Mapping[str, Any]) -> ModelInfo | None:
-    model_id = raw.get("id")
-    if not isinstance(model_id, str) or not model_id:
-        return None
-    architecture = raw.get("architecture") if isinstance(raw.get("architecture"), dict) else {}
-    pricing = raw.get("pricing") if isinstance(raw.get("pricing"), dict) else {}
-    context_length = raw.get("context_length")
-    name = raw.get("name")
-    description = raw.get("description")
-    return ModelInfo(
-        id=model_id,
-        name=name if isinstance(name, str) and name else model_id,
-        description=description if isinstance(description, str) else "",
-        input_modalities=_strings(architecture.get("input_modalities")),
-        output_modalities=_strings(architecture.get("output_modalities")),
-        pricing=ModelPricing(
-            prompt=_price(pricing.get("prompt")),
-            completion=_price(pricing.get("completion")),
-            image_output=_price(pricing.get("image_output")),
-            request=_price(pricing.get("request")),
-            image=_price(pricing.get("image")),
-        ),
-        context_length=context_length
-        if isinstance(context_length, int) and not isinstance(context_length, bool)
-        else None,
-    )
-
-
-def _money(value: object, default: Decimal | None = None) -> Decimal | None:
-    if value is None or isinstance(value, bool):
-        return default
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        return default
-    return amount if amount.is_finite() else default
-
-
-def _key_info(raw: Mapping[str, Any]) -> KeyInfo:
-    zero = Decimal(0)
-    label = raw.get("label")
-    limit_reset = raw.get("limit_reset")
-    return KeyInfo(
-        label=label if isinstance(label, str) else "",
-        limit=_money(raw.get("limit")),
-        limit_remaining=_money(raw.get("limit_remaining")),
-        limit_reset=limit_reset if isinstance(limit_reset, str) else None,
-        usage=_money(raw.get("usage"), zero) or zero,
-        usage_daily=_money(raw.get("usage_daily"), zero) or zero,
-        usage_weekly=_money(raw.get("usage_weekly"), zero) or zero,
-        usage_monthly=_money(raw.get("usage_monthly"), zero) or zero,
-        is_free_tier=raw.get("is_free_tier") is True,
-    )
 
 
 class OpenRouterClient:
@@ -525,7 +454,7 @@ class OpenRouterClient:
             raise StreamProtocolError("OpenRouter's model list has no “data” list.")
         models = []
         for entry in entries:
-            model = _model_info(entry) if isinstance(entry, dict) else None
+            model = parse_model_info(entry) if isinstance(entry, dict) else None
             if model is None:
                 logger.warning("Skipping a malformed entry in OpenRouter's model list")
             elif "image" in model.output_modalities:
@@ -537,7 +466,7 @@ class OpenRouterClient:
         data = self._get_json("key").get("data")
         if not isinstance(data, dict):
             raise StreamProtocolError("OpenRouter's key information has no “data” object.")
-        return _key_info(data)
+        return parse_key_info(data)
 
     def _get_json(self, path: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
         """GET with retries: reads are idempotent, so any transient failure may be retried."""

@@ -238,28 +238,9 @@ def error_for_status(
     if status == 401:
         return BadKey("OpenRouter rejected the API key. Ask an admin to check OPENROUTER_API_KEY.", **common)
     if status == 402:
-        if wait:
-            return OutOfCredits(
-                f"OpenRouter's spending limit for requests in flight was reached; {wait}.{said}", **common
-            )
-        return OutOfCredits(
-            "The OpenRouter account is out of credits, or cannot afford this request's maximum cost. "
-            "Ask an admin to add credits at https://openrouter.ai/settings/credits." + said,
-            **common,
-        )
+        return _out_of_credits(wait=wait, said=said, common=common)
     if status == 403:
-        reasons = metadata.get("reasons")
-        reason_list = tuple(str(r) for r in reasons) if isinstance(reasons, list) else ()
-        flagged = metadata.get("flagged_input")
-        flagged_text = flagged if isinstance(flagged, str) else None
-        if reason_list:
-            message = (
-                f"OpenRouter's moderation blocked this prompt (flagged for {', '.join(reason_list)}). "
-                "Rephrase it and try again."
-            )
-        else:
-            message = f"OpenRouter refused this request (moderation or an account guardrail).{said}"
-        return Moderation(message, reasons=reason_list, flagged_input=flagged_text, **common)
+        return _moderation(metadata, said=said, common=common)
     if status == 404:
         return NoEndpoint(
             f"OpenRouter has no provider that can serve {model_name} with these settings; "
@@ -283,3 +264,30 @@ def error_for_status(
     advice = wait or "try again, or pick another model"
     label = f" ({status})" if status else ""
     return ProviderError(f"The model's provider failed {when}{label}; {advice}.{said}", **common)
+
+
+def _out_of_credits(*, wait: str | None, said: str, common: dict[str, Any]) -> OutOfCredits:
+    if wait:
+        return OutOfCredits(
+            f"OpenRouter's spending limit for requests in flight was reached; {wait}.{said}", **common
+        )
+    return OutOfCredits(
+        "The OpenRouter account is out of credits, or cannot afford this request's maximum cost. "
+        "Ask an admin to add credits at https://openrouter.ai/settings/credits." + said,
+        **common,
+    )
+
+
+def _moderation(metadata: Mapping[str, Any], *, said: str, common: dict[str, Any]) -> Moderation:
+    reasons = metadata.get("reasons")
+    reason_list = tuple(str(r) for r in reasons) if isinstance(reasons, list) else ()
+    flagged = metadata.get("flagged_input")
+    flagged_text = flagged if isinstance(flagged, str) else None
+    if reason_list:
+        message = (
+            f"OpenRouter's moderation blocked this prompt (flagged for {', '.join(reason_list)}). "
+            "Rephrase it and try again."
+        )
+    else:
+        message = f"OpenRouter refused this request (moderation or an account guardrail).{said}"
+    return Moderation(message, reasons=reason_list, flagged_input=flagged_text, **common)

@@ -88,10 +88,8 @@ def generation_create(
         count=count,
         reference_count=len(references),
     )
-    if submission_key:
-        existing = Generation.objects.filter(member=member, submission_key=submission_key).first()
-        if existing:
-            return existing
+    if submission_key and (existing := _submitted_before(member=member, submission_key=submission_key)):
+        return existing
 
     stored = [_store_reference(reference) for reference in references]
     try:
@@ -111,31 +109,40 @@ def generation_create(
                 retry_of=retry_of,
                 reserved_usd=reserved_usd,
             )
-            for position, (reference, (name, _created)) in enumerate(zip(references, stored, strict=True)):
-                GenerationReference.objects.create(
-                    generation=generation,
-                    position=position,
-                    file_name=name,
-                    mime_type=reference.mime_type,
-                    sha256=files.sha256_hex(reference.data),
-                    width=reference.width,
-                    height=reference.height,
-                    byte_size=len(reference.data),
-                    source_image=reference.source_image,
-                )
+            _record_references(generation=generation, references=references, stored=stored)
             # The queue lives in the same database: the task commits with the row, or neither does.
             queue.enqueue_generation(generation_id=generation.pk)
     except IntegrityError:
         _discard_references(stored)
-        if submission_key:
-            existing = Generation.objects.filter(member=member, submission_key=submission_key).first()
-            if existing:
-                return existing
+        # Two submissions with one key raced: the other one's row is the answer.
+        if submission_key and (existing := _submitted_before(member=member, submission_key=submission_key)):
+            return existing
         raise
     except BaseException:
         _discard_references(stored)
         raise
     return generation
+
+
+def _submitted_before(*, member, submission_key: str) -> Generation | None:
+    return Generation.objects.filter(member=member, submission_key=submission_key).first()
+
+
+def _record_references(
+    *, generation: Generation, references: Sequence[ReferenceInput], stored: Sequence[tuple[str, bool]]
+) -> None:
+    for position, (reference, (name, _created)) in enumerate(zip(references, stored, strict=True)):
+        GenerationReference.objects.create(
+            generation=generation,
+            position=position,
+            file_name=name,
+            mime_type=reference.mime_type,
+            sha256=files.sha256_hex(reference.data),
+            width=reference.width,
+            height=reference.height,
+            byte_size=len(reference.data),
+            source_image=reference.source_image,
+        )
 
 
 def generation_retry(*, generation: Generation, member, submission_key: str = "") -> Generation:

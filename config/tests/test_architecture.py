@@ -52,7 +52,8 @@ def test_a_wrong_way_import_breaks_the_layers(project_copy):
     (project_copy / "gallery" / "wrong_way.py").write_text("from imagegen import models  # noqa\n")
     result = lint_imports(project_copy)
     assert result.returncode == 1
-    assert "Dependencies point one way" in result.stdout and "BROKEN" in result.stdout
+    assert "Dependencies point one way" in result.stdout
+    assert "BROKEN" in result.stdout
     assert "gallery.wrong_way -> imagegen.models" in result.stdout
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
@@ -133,8 +134,6 @@ def backup_create(*, path: Path) -> BackupReport:
 
 
 def _database_has_data() -> bool:
-    from django.contrib.auth import get_user_model
-
     try:
         return get_user_model().objects.exists()
     except Exception:  # no tables yet: an empty database

@@ -5,6 +5,7 @@ A malformed value stops start-up with one line naming the variable and what it a
 """
 
 import os
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -53,8 +54,6 @@ def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int
 
 def env_decimal_or_blank(name: str) -> str | None:
     """A money amount such as "25" or "12.50"; blank means "no value"."""
-    from decimal import Decimal, InvalidOperation
-
     raw = os.environ.get(name, "").strip()
     if raw == "":
         return None

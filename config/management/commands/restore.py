@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from config.backup import BackupError, backup_restore, file_sha256
+from gallery.models import Image
 
 
 class Command(BaseCommand):
@@ -17,8 +18,6 @@ class Command(BaseCommand):
             report = backup_restore(path=Path(path), force=force)
         except BackupError as error:
             raise CommandError(f"Restore failed: {error}") from None
-        from gallery.models import Image
-
         damaged = [
             image.pk
             for image in Image.objects.only("pk", "file_name", "sha256")

@@ -37,6 +37,7 @@ settings.SECURE_SSL_REDIRECT = False
 settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
 settings.SECURE_HSTS_SECONDS = 0
 settings.DEBUG = False
-settings.PASSWORD_HASHERS = ["tests.hashers.FastPBKDF2PasswordHasher", *settings.PASSWORD_HASHERS]
+settings.PASSWORD_HASHERS = ["tests.fixtures.hashers.FastPBKDF2PasswordHasher", *settings.PASSWORD_HASHERS]
 
-pytest_plugins = ["tests.fixtures", "openrouter.tests.standin_fixtures"]
+# The one registration of the shared fixtures (tests/fixtures/__init__.py lists them).
+pytest_plugins = ["tests.fixtures"]

@@ -7,8 +7,7 @@ import tarfile
 import pytest
 from django.db import connection
 
-from config.tests.helpers import manage
-from tests.processes import database_url, easel_env
+from tests.fixtures.processes import database_url, easel_env, manage
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -2,7 +2,7 @@
 
 import secrets
 
-from config.tests.helpers import clean_env, manage
+from tests.fixtures.processes import clean_env, manage
 
 PRODUCTION = {
     "EASEL_HTTPS": "true",

@@ -2,7 +2,7 @@
 
 import re
 
-from config.tests.helpers import BASE_DIR
+from tests.fixtures.project import BASE_DIR
 
 README = (BASE_DIR / "README.md").read_text()
 

@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.db import connection, transaction
 
-from config.tests.helpers import clean_env, manage
+from tests.fixtures.processes import clean_env, manage
 
 BAD_VALUES = [
     ("EASEL_DEBUG", "maybe", "EASEL_DEBUG='maybe' is not valid: use true or false"),

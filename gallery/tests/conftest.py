@@ -1,36 +1,13 @@
-"""Fixtures for the gallery's tests (the shared ones — member, make_image, … — come from tests/fixtures.py)."""
+"""Fixtures for the gallery's tests (the shared ones — member, make_image, … — come from tests/fixtures/)."""
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
 from gallery import services
 from gallery.models import Image
-from tests.fixtures import png_bytes
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def other_client(other_member):
-    return client_for(other_member)
-
-
-@pytest.fixture
-def staff_client(staff):
-    return client_for(staff)
-
-
-def stored(name: str) -> Path:
-    return Path(settings.MEDIA_ROOT) / name
+from tests.fixtures.images import png_bytes
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from gallery import selectors, services
 from gallery.models import Collection
-from gallery.tests.conftest import stored
+from gallery.tests.helpers import stored
 
 pytestmark = pytest.mark.django_db
 

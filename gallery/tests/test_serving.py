@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from gallery import services
-from gallery.tests.conftest import stored
+from gallery.tests.helpers import stored
 from imagegen.models import Generation, GenerationReference, ImageModel
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from PIL import Image as PILImage
 
 from gallery import files, services, serving
 from gallery.models import Image
-from tests.fixtures import png_bytes
+from tests.fixtures.images import png_bytes
 
 pytestmark = pytest.mark.django_db
 

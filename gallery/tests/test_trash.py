@@ -13,7 +13,7 @@ from django.utils import timezone
 from gallery import services
 from gallery.models import Collection, Favourite, Image
 from gallery.signals import images_trashed
-from gallery.tests.conftest import stored
+from gallery.tests.helpers import stored
 from imagegen.models import Generation, GenerationReference, ImageModel
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tasks_db.models import DBTaskResult
 
 from imagegen.models import Generation, GenerationReference
-from tests.fixtures import png_bytes, queue_generation
+from tests.fixtures.generations import queue_generation
+from tests.fixtures.images import png_bytes
 
 pytestmark = pytest.mark.django_db
 

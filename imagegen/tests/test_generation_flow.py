@@ -13,7 +13,7 @@ from gallery.models import Image
 from imagegen import services
 from imagegen.models import Generation, GenerationReference
 from openrouter.tests.standin_fixtures import TEST_API_KEY
-from tests.fixtures import png_bytes
+from tests.fixtures.images import png_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 import openrouter
 from imagegen import services
 from imagegen.models import Generation
-from tests.fixtures import queue_generation
+from tests.fixtures.generations import queue_generation
 
 pytestmark = pytest.mark.django_db
 

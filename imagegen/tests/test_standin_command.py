@@ -6,7 +6,7 @@ import sys
 import httpx
 
 from openrouter.tests.standin_fixtures import standin_process
-from tests.processes import BASE_DIR, easel_env
+from tests.fixtures.processes import BASE_DIR, easel_env
 
 
 def standin_command(*options: str) -> list[str]:

@@ -1,6 +1,7 @@
 """Pytest fixtures that run the OpenRouter stand-in on a free loopback port, over real HTTP.
 
-Import them into a conftest.py (`from openrouter.tests.standin_fixtures import standin, ...`).
+Easel's suite gets them from tests/fixtures/, with its other shared fixtures; elsewhere, import them into
+a conftest.py (`from openrouter.tests.standin_fixtures import standin, ...`).
 The server is shared by the whole session; tests tell their requests apart by putting a unique
 `tag` in the prompt and reading `standin.requests_for(tag)`.
 """

@@ -1,38 +1,21 @@
-"""Fixtures for the share-link tests (the shared ones — members, make_image — come from tests/fixtures.py)."""
+"""Fixtures for the share-link tests (the shared ones — members, clients, make_image — come from tests/fixtures/)."""
 
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.test import Client
-from django.urls import reverse
 from django.utils import timezone
 
 from gallery.models import Collection, CollectionItem
 from sharing import services
 from sharing.models import Expiry
 
-LINK_PASSWORD = "open-sesame-42"
-
 
 @pytest.fixture
 def stranger():
     """Someone outside the team holding a link: a browser with no session."""
     return Client()
-
-
-@pytest.fixture
-def other_client(other_member):
-    client = Client()
-    client.force_login(other_member)
-    return client
-
-
-@pytest.fixture
-def staff_client(staff):
-    client = Client()
-    client.force_login(staff)
-    return client
 
 
 @pytest.fixture
@@ -71,11 +54,3 @@ def make_link(member):
         return services.link_create(created_by=created_by or member, target=target, expiry=expiry, **options)
 
     return make
-
-
-def share_url(name: str, token: str, **kwargs) -> str:
-    return reverse(f"share:{name}", kwargs={"token": token, **kwargs})
-
-
-def unlock(client: Client, token: str, password: str = LINK_PASSWORD, **extra):
-    return client.post(share_url("unlock", token), {"password": password}, **extra)

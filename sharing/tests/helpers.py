@@ -1,8 +1,12 @@
-"""Small readers for the share-link tests."""
+"""Small helpers for the share-link tests: their addresses, unlocking, and readers of their pages."""
 
 import re
 from html.parser import HTMLParser
 
+from django.test import Client
+from django.urls import reverse
+
+LINK_PASSWORD = "open-sesame-42"
 TOKEN_IN_URL = re.compile(r"/s/([A-Za-z0-9_-]{43})/")
 
 
@@ -52,3 +56,11 @@ def token_from(html: str) -> str:
 
 def body(response) -> bytes:
     return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def share_url(name: str, token: str, **kwargs) -> str:
+    return reverse(f"share:{name}", kwargs={"token": token, **kwargs})
+
+
+def unlock(client: Client, token: str, password: str = LINK_PASSWORD, **extra):
+    return client.post(share_url("unlock", token), {"password": password}, **extra)

@@ -12,7 +12,7 @@ from django.urls import URLPattern, reverse
 from core.tokens import new_token
 from sharing import public_urls, urls
 from sharing.models import ShareLink
-from sharing.tests.conftest import LINK_PASSWORD, share_url, unlock
+from sharing.tests.helpers import LINK_PASSWORD, share_url, unlock
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,7 @@ from django.utils import timezone
 from core.tokens import new_token
 from sharing import services
 from sharing.models import Expiry
-from sharing.tests.conftest import share_url
-from sharing.tests.helpers import body
+from sharing.tests.helpers import body, share_url
 
 pytestmark = pytest.mark.django_db
 

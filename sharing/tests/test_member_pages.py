@@ -11,8 +11,7 @@ from django.utils import timezone
 from gallery.signals import images_trashed
 from sharing import services
 from sharing.models import Expiry, ShareLink
-from sharing.tests.conftest import LINK_PASSWORD, share_url
-from sharing.tests.helpers import form_inputs, token_from
+from sharing.tests.helpers import LINK_PASSWORD, form_inputs, share_url, token_from
 
 pytestmark = pytest.mark.django_db
 

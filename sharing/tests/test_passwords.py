@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from sharing import services
 from sharing.models import Expiry
-from sharing.tests.conftest import LINK_PASSWORD, share_url, unlock
+from sharing.tests.helpers import LINK_PASSWORD, share_url, unlock
 from sharing.unlocks import SESSION_KEY
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,7 @@ from gallery import services as gallery_services
 from gallery.models import Collection
 from sharing import selectors
 from sharing.models import ShareLink, ShareVisit
-from sharing.tests.conftest import LINK_PASSWORD, share_url, unlock
-from sharing.tests.helpers import body, meta_tags, page_urls
+from sharing.tests.helpers import LINK_PASSWORD, body, meta_tags, page_urls, share_url, unlock
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from core.tokens import new_token
 from sharing import throttles
 from sharing.models import RateLimitCounter
-from sharing.tests.conftest import LINK_PASSWORD, share_url, unlock
+from sharing.tests.helpers import LINK_PASSWORD, share_url, unlock
 
 pytestmark = pytest.mark.django_db
 

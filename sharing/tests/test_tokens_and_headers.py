@@ -7,8 +7,7 @@ from django.test import Client
 from core.tokens import new_token, token_hash
 from sharing import services
 from sharing.models import RateLimitCounter, ShareLink, ShareVisit
-from sharing.tests.conftest import LINK_PASSWORD, share_url, unlock
-from sharing.tests.helpers import token_from
+from sharing.tests.helpers import LINK_PASSWORD, share_url, token_from, unlock
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 
 from imagegen.models import Generation
 from team.models import MemberBudget
-from team.tests.conftest import FLUX, GEMINI, KLEIN
+from team.tests.helpers import FLUX, GEMINI, KLEIN
 
 pytestmark = pytest.mark.django_db
 

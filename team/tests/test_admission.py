@@ -3,6 +3,7 @@ upstream call, with messages that say how much is left, when it resets and when 
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -10,9 +11,11 @@ from django_tasks_db.models import DBTaskResult
 
 from imagegen import services
 from imagegen.models import Generation
+from imagegen.services import ReferenceInput
 from team import selectors
 from team import services as team_services
-from team.tests.conftest import FLUX, GEMINI, KLEIN
+from team.tests.helpers import FLUX, GEMINI, KLEIN
+from tests.fixtures.images import png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -208,11 +211,6 @@ def test_a_repeated_submission_returns_the_first_without_counting_again(member, 
 
 
 def test_a_refusal_leaves_no_reference_file_behind(member, image_models, set_budget, settings):
-    from pathlib import Path
-
-    from imagegen.services import ReferenceInput
-    from tests.fixtures import png_bytes
-
     set_budget(member, "0")
     reference = ReferenceInput(
         data=png_bytes(), mime_type="image/png", image_format="PNG", width=64, height=64

@@ -11,7 +11,7 @@ from django.test import Client
 from imagegen import services
 from imagegen.models import Generation
 from team import selectors
-from team.tests.conftest import FLUX
+from team.tests.helpers import FLUX
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,7 +13,7 @@ import time_machine
 
 from core.money import usd
 from imagegen.models import Generation
-from team.tests.conftest import FLUX, GEMINI, KLEIN
+from team.tests.helpers import FLUX, GEMINI, KLEIN
 
 pytestmark = pytest.mark.django_db
 
@@ -86,12 +86,6 @@ def seeded(member, other_member, staff, image_models, make_image, set_budget, se
             colour += 1
             make_image(owner=people[seed.who], generation=generation, color=(colour * 20, 0, 0))
     return image_models
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
 
 
 def dashboard(client, query: str = ""):

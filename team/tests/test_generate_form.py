@@ -8,7 +8,7 @@ import time_machine
 from django_tasks_db.models import DBTaskResult
 
 from imagegen.models import Generation
-from team.tests.conftest import FLUX
+from team.tests.helpers import FLUX
 
 pytestmark = pytest.mark.django_db
 

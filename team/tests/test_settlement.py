@@ -10,7 +10,7 @@ from django.utils import timezone
 from imagegen import services
 from imagegen.models import Generation
 from team import selectors
-from team.tests.conftest import FLUX, GEMINI
+from team.tests.helpers import FLUX, GEMINI
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

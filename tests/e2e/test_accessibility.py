@@ -6,7 +6,7 @@ from django.urls import reverse
 from gallery.models import Collection, CollectionItem
 from sharing import services as sharing_services
 from team import services as team_services
-from tests.e2e.helpers import log_in
+from tests.fixtures.browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

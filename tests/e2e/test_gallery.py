@@ -10,7 +10,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from gallery.models import Collection
-from tests.e2e.helpers import log_in
+from tests.fixtures.browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from gallery.models import Collection, CollectionItem
 from sharing import services
 from sharing.models import Expiry
-from tests.e2e.helpers import loaded_natural_width, log_in
+from tests.fixtures.browser import loaded_natural_width, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from imagegen.models import Generation
-from tests.e2e.helpers import log_in
+from tests.fixtures.browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -18,7 +18,7 @@ from gallery.models import Collection, CollectionItem
 from imagegen.models import Generation
 from sharing import services as sharing_services
 from team import services as team_services
-from tests.test_access_control import ROWS
+from tests.security.access_table import ROWS
 
 pytestmark = pytest.mark.django_db
 

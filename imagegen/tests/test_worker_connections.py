@@ -7,8 +7,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.signals import connection_created
 
 from imagegen.models import Generation
-from tests.fixtures import queue_generation
-from tests.processes import wait_for
+from tests.fixtures.generations import queue_generation
+from tests.fixtures.processes import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -17,7 +17,15 @@ from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from imagegen.models import Generation
-from tests.processes import WebServer, easel_env, post_generate, signed_in, start_manage, stop, wait_for
+from tests.fixtures.processes import (
+    WebServer,
+    easel_env,
+    post_generate,
+    signed_in,
+    start_manage,
+    stop,
+    wait_for,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

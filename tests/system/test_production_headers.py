@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from sharing import services as sharing_services
-from tests.processes import WebServer, signed_in, stop
+from tests.fixtures.processes import WebServer, signed_in, stop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from imagegen.models import Generation
-from tests.fixtures import queue_generation
-from tests.processes import easel_env, start_manage, stop, wait_for
+from tests.fixtures.generations import queue_generation
+from tests.fixtures.processes import easel_env, start_manage, stop, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

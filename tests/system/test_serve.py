@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from config.tests.helpers import BASE_DIR, clean_env
-from tests.processes import ensure_collected_static
+from tests.fixtures.processes import clean_env, ensure_collected_static
+from tests.fixtures.project import BASE_DIR
 
 BANNER = "Offline demo — images come from the built-in stand-in, not OpenRouter"
 

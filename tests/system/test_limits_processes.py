@@ -11,7 +11,15 @@ import pytest
 
 from imagegen.models import Generation
 from team.models import MemberBudget
-from tests.processes import WebServer, easel_env, post_generate, signed_in, start_manage, stop, wait_for
+from tests.fixtures.processes import (
+    WebServer,
+    easel_env,
+    post_generate,
+    signed_in,
+    start_manage,
+    stop,
+    wait_for,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,9 +1,15 @@
-"""The markup a grid repeats for every tile, built in Python.
+"""The markup a grid repeats for every tile, built in Python: the documented exception to Easel's htmx
+convention (README, "htmx convention": what htmx swaps is a named partial of its page).
 
 A page shows 60 tiles; as a template partial each tile cost ~0.3 ms (a dozen variable lookups through
 Django's lazy escaping and number localisation), over half of the page's server time. Built here with
-the standard library's escape it costs a few µs, and a page renders well inside its 50 ms budget.
-Everything else stays in templates; the templates include these strings as they are.
+the standard library's escape it costs a few µs, and a page renders well inside its 50 ms budget
+(bench/bench_gallery.py times the grid page).
+
+The exception covers exactly what is here: a tile, its thumbnail <img> (also used by the trash and the
+collection covers) and the favourite star, which the favourite view sends back on its own as the htmx
+swap, so the swapped button is the one the grid drew. Everything else stays in templates; the templates
+(gallery/index.html#page) include these strings as they are.
 """
 
 from html import escape

@@ -23,6 +23,8 @@ from gallery.forms import AddToCollectionForm, CollectionForm, FavouriteForm, Ga
 from gallery.selectors import GalleryQuery
 
 GRID_MORE_ID = "grid-more"  # the infinite-scroll sentinel; htmx names it in HX-Target
+# The grid's partials live in the gallery page; the collection page includes them from there.
+GRID_TEMPLATE = "gallery/index.html"
 TRASH_LIMIT = 500
 
 
@@ -57,7 +59,9 @@ class _UrlsById:
 
 
 def _prepare_tiles(images):
-    """Give each image (or Tile) its URLs, shortened prompt and thumbnail, computed once here."""
+    """Give each image (or Tile) its URLs, shortened prompt and thumbnail, computed once here.
+
+    The thumbnail's <img> comes from gallery.markup, the measured exception to template partials."""
     detail = _UrlsById("gallery:image_detail")
     thumbnail = _UrlsById("gallery:image_file", serving.THUMBNAIL)
     favourite = _UrlsById("gallery:image_favourite")
@@ -102,7 +106,7 @@ def _count(n: int, noun: str) -> str:
 # --- The grid: the gallery and a collection page ------------------------------------------------------
 @require_GET
 def index(request):
-    return _grid_response(request, template="gallery/index.html", collection=None)
+    return _grid_response(request, template=GRID_TEMPLATE, collection=None)
 
 
 @require_GET
@@ -127,16 +131,15 @@ def _grid_response(request, *, template: str, collection):
         "current_url": current,
         "grid_base": current.split("?")[0],
         "image_query": image_query,
+        # Built in Python, not a partial: the measured exception (gallery.markup).
         "tiles_html": markup.tiles(page.tiles, query_suffix=image_query),
         "next_page_url": grid_url(query, cursor=page.next_cursor.encode()) if page.next_cursor else "",
     }
     if request.htmx and not request.htmx.history_restore_request:
         if request.htmx.target == GRID_MORE_ID:
-            response = render(request, "gallery/_browse.html#page", context)
+            response = render(request, f"{GRID_TEMPLATE}#page", context)
         else:
-            response = render(
-                request, "gallery/_browse.html#results", {**context, "errors_out_of_band": True}
-            )
+            response = render(request, f"{GRID_TEMPLATE}#results", {**context, "errors_out_of_band": True})
             response["HX-Push-Url"] = current  # the canonical URL, without empty parameters
     else:
         form.offer_choices(models=selectors.model_choices(), members=selectors.member_choices())
@@ -160,6 +163,7 @@ def image_detail(request, pk):
         previous, following = selectors.image_neighbours(viewer=request.user, query=query, image=image)
         back_url = grid_url(query)
     _prepare_tiles([image])
+    # The grid's star (gallery.markup), so the favourite swap answers both pages with one button.
     star = markup.star_button(
         url=image.favourite_url,
         is_favourite=selectors.image_is_favourite(viewer=request.user, image=image),
@@ -217,6 +221,8 @@ def image_favourite(request, pk):
         star = markup.star_button(
             url=url, is_favourite=form.cleaned_data["favourite"], key_favourite=key_favourite
         )
+        # The swapped fragment is gallery.markup's button, not a page partial: part of the tiles' measured
+        # exception, as the grid's 60 stars are built there and this answer must match them.
         return HttpResponse(star)
     return _redirect_back(request, fallback=reverse("gallery:image_detail", args=[pk]))
 

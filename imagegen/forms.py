@@ -4,6 +4,7 @@ from functools import cached_property
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
 
 import openrouter
 from core import aspect_ratios, image_formats
@@ -44,10 +45,16 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
-class ReferenceUploadField(forms.FileField):
-    """Several uploaded reference images, each checked to be a whole PNG, JPEG or WebP of at most 10 MB."""
+def reference_limit_mb() -> int:
+    """settings.MAX_REFERENCE_BYTES as the whole megabytes the form's help and errors state."""
+    return settings.MAX_REFERENCE_BYTES // 1_000_000
 
-    widget = MultipleFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"})
+
+class ReferenceUploadField(forms.FileField):
+    """Several uploaded reference images, each checked to be a whole PNG, JPEG or WebP of at most
+    settings.MAX_REFERENCE_BYTES."""
+
+    widget = MultipleFileInput(attrs={"accept": ",".join(image_formats.MIME_TYPES.values())})
 
     def clean(self, data, initial=None):
         uploads = [upload for upload in (data if isinstance(data, list | tuple) else [data]) if upload]
@@ -57,10 +64,10 @@ class ReferenceUploadField(forms.FileField):
 
     def _check(self, upload) -> ReferenceInput:
         name = upload.name or "The upload"
-        limit = settings.MAX_REFERENCE_BYTES
-        if upload.size > limit:
+        if upload.size > settings.MAX_REFERENCE_BYTES:
             raise forms.ValidationError(
-                f"{name} is {upload.size / 1_000_000:.1f} MB; reference images can be at most {limit // 1_000_000} MB."
+                f"{name} is {upload.size / 1_000_000:.1f} MB; "
+                f"reference images can be at most {reference_limit_mb()} MB."
             )
         data = upload.read()
         mime_type = image_formats.sniff_mime_type(data)
@@ -104,7 +111,10 @@ class GenerateForm(forms.Form):
         error_messages={"invalid_choice": f"Ask for 1 to {MAX_COUNT} images."},
     )
     reference_uploads = ReferenceUploadField(
-        label="Reference images", required=False, help_text="PNG, JPEG or WebP, up to 10 MB each."
+        label="Reference images",
+        required=False,
+        # Lazy, so it states the limit in the settings as they are when the page renders.
+        help_text=lazy(lambda: f"PNG, JPEG or WebP, up to {reference_limit_mb()} MB each.", str)(),
     )
     # Rendered by the template as thumbnails with checkboxes (the widget machinery is slow for this).
     reference_picks = forms.ModelMultipleChoiceField(

@@ -1,9 +1,14 @@
 from django import forms
 
-from sharing.models import DEFAULT_EXPIRY, Expiry
+from sharing.models import DEFAULT_EXPIRY, Expiry, ShareLink
 
-EXPIRY_CHOICE_ERROR = "Choose how long the link works: 1 day, 7 days, 30 days, 1 year or never."
+_EXPIRY_LABELS = [str(label).lower() for label in Expiry.labels]
+EXPIRY_CHOICE_ERROR = (
+    f"Choose how long the link works: {', '.join(_EXPIRY_LABELS[:-1])} or {_EXPIRY_LABELS[-1]}."
+)
 PASSWORD_MIN_LENGTH = 8
+PASSWORD_MAX_LENGTH = 128
+LABEL_MAX_LENGTH = ShareLink._meta.get_field("label").max_length
 
 
 class ExpiryField(forms.ChoiceField):
@@ -24,12 +29,12 @@ class ShareLinkForm(forms.Form):
         required=False,
         strip=False,
         min_length=PASSWORD_MIN_LENGTH,
-        max_length=128,
+        max_length=PASSWORD_MAX_LENGTH,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="People opening the link will also need this password. Leave it empty for none.",
         error_messages={
             "min_length": f"Use at least {PASSWORD_MIN_LENGTH} characters, or leave it empty for no password.",
-            "max_length": "Use at most 128 characters.",
+            "max_length": f"Use at most {PASSWORD_MAX_LENGTH} characters.",
         },
     )
     allow_download = forms.BooleanField(label="Allow download", required=False, initial=True)
@@ -42,9 +47,9 @@ class ShareLinkForm(forms.Form):
     label = forms.CharField(
         label="Label (only you see it)",
         required=False,
-        max_length=200,
+        max_length=LABEL_MAX_LENGTH,
         help_text="To recognise the link in your list, e.g. who you sent it to.",
-        error_messages={"max_length": "Keep the label under 200 characters."},
+        error_messages={"max_length": f"Keep the label under {LABEL_MAX_LENGTH} characters."},
     )
 
 
@@ -56,7 +61,7 @@ class UnlockForm(forms.Form):
     password = forms.CharField(
         label="Password",
         strip=False,
-        max_length=128,
+        max_length=PASSWORD_MAX_LENGTH,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
         error_messages={"required": "Enter the password.", "max_length": "That password isn't right."},
     )

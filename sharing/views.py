@@ -66,6 +66,7 @@ def link_detail(request, pk: int):
     context = {
         "link": link,
         "visits": selectors.link_recent_visits(link=link),
+        "visits_kept": services.VISITS_KEPT,
         "extend_form": ExtendForm(),
         "preview_image": selectors.link_preview_image(link=link),
     }

@@ -250,11 +250,11 @@ def test_latency_sends_keepalives_while_waiting():
         elapsed = time.monotonic() - started
         assert elapsed >= 2.0
         assert raw.count(b": OPENROUTER PROCESSING") >= 6
+    # The marker overrides the server's own latency: 30 s, so the margin stays wide on a loaded machine.
+    with StandinServer(latency=30.0, keepalive_interval=0.25) as server:
         started = time.monotonic()
         chat(server, body("y [latency:0]"))
-        assert (
-            time.monotonic() - started < 1.5
-        )  # the marker overrides the server's 2 s (wide margin: loaded CI)
+        assert time.monotonic() - started < 10
 
 
 def test_random_latency_range():

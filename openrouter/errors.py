@@ -73,6 +73,8 @@ class OpenRouterError(Exception):
         return f"{type(self).__name__}(kind={self.kind!r}, status={self.status!r}, message={self.message!r})"
 
 
+# One class per kind of failure, so callers catch exactly what they handle. The classes repeat a shape
+# (a name and a `kind`), not logic: a deliberate exception to "no six lines alike".
 class BadRequest(OpenRouterError):
     kind = "bad_request"
 

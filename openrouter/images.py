@@ -66,7 +66,7 @@ class ImagesReader(ResponseReader):
     BLOB_START = re.compile(rb'"b64_json"\s*:\s*(")')
 
     def __init__(
-        self, *, generation_id: str | None, max_image_bytes: int, max_pixels: int, verify_images: bool
+        self, *, generation_id: str | None, max_image_bytes: int, max_pixels: int, verify_images: bool = True
     ) -> None:
         super().__init__(max_image_bytes=max_image_bytes, max_pixels=max_pixels, verify_images=verify_images)
         self.generation_id = generation_id
@@ -150,12 +150,7 @@ def parse_images_response(
     max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> GenerationResult:
     """Parse a buffered Image API answer into a GenerationResult; raises the typed error for an envelope."""
-    reader = ImagesReader(
-        generation_id=generation_id,
-        max_image_bytes=max_image_bytes,
-        max_pixels=max_pixels,
-        verify_images=True,
-    )
+    reader = ImagesReader(generation_id=generation_id, max_image_bytes=max_image_bytes, max_pixels=max_pixels)
     reader.apply(body, [])
     return reader.build(require_complete=False, saw_done=True)
 

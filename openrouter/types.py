@@ -94,7 +94,7 @@ class GenerationResult:
     rejected_images: tuple[str, ...] = ()
 
 
-# Events, delivered to `on_event` as they happen.
+# Events, delivered to `on_event` as they happen: one small dataclass each, a repeated shape by design.
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -69,6 +69,7 @@ class StandinModel:
         }
 
 
+# The catalogue: one entry per model, data in a repeated shape (a deliberate exception to "no six lines alike").
 MODELS: tuple[StandinModel, ...] = (
     StandinModel(
         id="google/gemini-2.5-flash-image",

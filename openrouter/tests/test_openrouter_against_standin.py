@@ -42,6 +42,7 @@ from openrouter import (
     UpstreamTimeout,
     UsageReceived,
 )
+from openrouter.standin import StandinServer
 from openrouter.tests.standin_fixtures import TEST_API_KEY, make_standin_client
 
 GEMINI = "google/gemini-2.5-flash-image"
@@ -546,9 +547,14 @@ def test_hang_ends_with_an_idle_timeout(standin, streamed_api, tag):
     assert len(standin.requests_for(tag)) == 1
 
 
-def test_keepalives_during_latency_reset_the_idle_timer(standin, streamed_api, tag):
-    with client_for(standin, idle_timeout=0.4, api=streamed_api.client_api) as client:
-        assert client.generate(request(f"{tag} [latency:1]")).images
+def test_keepalives_during_latency_reset_the_idle_timer(streamed_api, tag):
+    # Its own stand-in, so the margins suit a loaded machine: keep-alives every 0.25 s against a 3 s idle
+    # timeout, through 8 s of latency that would end the request without them.
+    with (
+        StandinServer(keepalive_interval=0.25) as server,
+        client_for(server, idle_timeout=3.0, api=streamed_api.client_api) as client,
+    ):
+        assert client.generate(request(f"{tag} [latency:8]")).images
 
 
 def test_the_key_never_appears_in_errors_or_logs(standin, api_client, api, tag, caplog):

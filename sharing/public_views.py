@@ -172,7 +172,7 @@ def unlock(request, *, link: ShareLink, token: str):
     if unlocks.is_unlocked(request, link):  # also true for links without a password
         return redirect("share:page", token=token)
     form = UnlockForm(request.POST if request.method == "POST" else None)
-    status, retry_after = 200, 0
+    status, retry_after, notice = 200, 0, ""
     if request.method == "POST" and form.is_valid():
         result = services.link_unlock_attempt(
             link=link, password=form.cleaned_data["password"], client_key=share_limit_key(request)
@@ -192,8 +192,9 @@ def unlock(request, *, link: ShareLink, token: str):
     elif request.method != "POST" and (wait := selectors.link_password_wait(link=link)):
         # The link's own limit: say so before anyone types, rather than after.
         status, retry_after = 429, wait
-        form.add_error(None, f"{LINK_PASSWORD_LIMIT_TEXT} {try_again_in(wait)}")
-    response = render(request, "sharing/public/unlock.html", {"form": form, "token": token}, status=status)
+        notice = f"{LINK_PASSWORD_LIMIT_TEXT} {try_again_in(wait)}"
+    context = {"form": form, "token": token, "notice": notice}
+    response = render(request, "sharing/public/unlock.html", context, status=status)
     if retry_after:
         response["Retry-After"] = str(retry_after)
     return response

@@ -84,7 +84,7 @@ def test_the_owner_sees_no_link_that_cannot_show_their_image(alice_and_bob, make
 
 
 def test_the_rule_holds_at_the_moment_of_viewing(alice_and_bob, make_link, member):
-    alices, bobs, collection = alice_and_bob
+    _alices, bobs, collection = alice_and_bob
     member.is_staff = True
     member.save()
     token = make_link(collection, created_by=member).token

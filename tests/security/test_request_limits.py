@@ -65,7 +65,7 @@ def test_a_file_over_the_size_limit_stops_the_others_from_being_decoded(
     member_client, image_models, decoding, settings
 ):
     settings.MAX_REFERENCE_BYTES = 2000
-    files = uploads(2) + [SimpleUploadedFile("big.png", png_bytes(32, 32) + b"\0" * 3000, "image/png")]
+    files = [*uploads(2), SimpleUploadedFile("big.png", png_bytes(32, 32) + b"\x00" * 3000, "image/png")]
 
     response = generate(member_client, image_models[GEMINI], files)
 

@@ -26,7 +26,8 @@ RUN SECRET_KEY=collectstatic-only-not-a-secret EASEL_DATA_DIR=/tmp/build-data \
     && rm -rf /tmp/build-data \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin easel \
     && mkdir -p /data \
-    && chown easel /data
+    && chown easel /data \
+    && chmod 700 /data
 
 USER easel
 VOLUME ["/data"]

@@ -1,14 +1,23 @@
 """gunicorn settings for Easel (`gunicorn -c gunicorn.conf.py config.wsgi`). Values come from the environment."""
 
+import os
 import sys
 
 from config.env import EnvError, env_int, env_str
 
+# Files the web processes create (the database, media) are for Easel's user alone; workers inherit it.
+os.umask(0o077)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 try:
     # Read every setting once in the master, so a malformed variable is one clear line, not a worker crash loop.
     from config import settings as easel_settings
 except EnvError as exc:
     sys.exit(f"easel: configuration error: {exc}")
+
+from config.permissions import permission_warnings  # noqa: E402  (needs the settings above)
+
+for warning in permission_warnings():
+    print(f"easel: warning: {warning}", file=sys.stderr)
 
 wsgi_app = "config.wsgi:application"
 bind = f"{env_str('EASEL_BIND', '127.0.0.1')}:{easel_settings.PORT}"
@@ -19,6 +28,11 @@ threads = env_int("EASEL_WEB_THREADS", 8, minimum=1, maximum=256)
 timeout = 60
 graceful_timeout = 30
 keepalive = 5
+# Request line and headers have limits of their own (gunicorn's defaults, stated); bodies are limited by
+# config.middleware.RequestSizeLimitMiddleware before Django reads them.
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
 max_requests = 5000
 max_requests_jitter = 500
 forwarded_allow_ips = env_str("EASEL_FORWARDED_ALLOW_IPS", "127.0.0.1")

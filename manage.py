@@ -6,6 +6,8 @@ import sys
 
 
 def main() -> None:
+    # Everything Easel's commands create (the database, media, backups) is for Easel's user alone.
+    os.umask(0o077)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from django.core.management import execute_from_command_line
 

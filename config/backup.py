@@ -106,7 +106,7 @@ def _dump_database(target: Path) -> str:
 def backup_create(*, path: Path) -> BackupReport:
     """Write a consistent archive of the database and media to `path` (written atomically)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="easel-backup-") as scratch:
         dump = Path(scratch) / "database"
         vendor = _dump_database(dump)
@@ -118,6 +118,9 @@ def backup_create(*, path: Path) -> BackupReport:
             "media": names,
         }
         partial = path.with_name(path.name + ".partial")
+        # Owner-only before the first byte: the archive holds the database, sessions included.
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+        os.chmod(partial, 0o600)
         with tarfile.open(partial, "w") as archive:
             data = json.dumps(manifest, indent=2).encode()
             info = tarfile.TarInfo(f"{ROOT}/manifest.json")

@@ -5,6 +5,7 @@ The README's table lists each variable; `config.env` turns a malformed value int
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -29,7 +30,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # --- Where Easel keeps its state: database, media and the generated secret key -----------------
 DATA_DIR = env_path("EASEL_DATA_DIR", BASE_DIR / "data")
 try:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    # Owner-only when Easel creates it; an existing one that others can open gets a start-up warning
+    # (config.permissions).
+    DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 except OSError as exc:
     raise EnvError(
         f"EASEL_DATA_DIR={str(DATA_DIR)!r} cannot be created ({exc.strerror}): use a writable directory."
@@ -106,6 +109,7 @@ INSTALLED_APPS = [
     "django.forms",
     "django_htmx",
     "django_tasks_db",
+    "axes",
     "config.apps.EaselConfig",
     "imagegen",
     "gallery",
@@ -119,13 +123,18 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before anything reads a request's body (the CSRF check reads POST): refuses oversized bodies unread.
+    "config.middleware.RequestSizeLimitMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "config.middleware.AdminSelectionIdsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into config.lockout's answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -193,6 +202,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-easel.sqlite3")}
 
 # --- Sign-in ------------------------------------------------------------------------------------
+# django-axes counts failed sign-ins (on /login/ and /admin/login/) in the database, so a lockout holds
+# across every web process and machine. Usernames and client addresses are locked separately: guessing
+# one member's password from many addresses, or many members' from one address, both stop.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out attempt before any password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("EASEL_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("EASEL_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The same trusted-proxy rule as share links (EASEL_SHARE_CLIENT_IP_HEADER; IPv6 counted by /64).
+AXES_CLIENT_IP_CALLABLE = "sharing.network.client_limit_key"
+AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
+# Tries while locked out neither count nor push the end of the lockout back, so the time the message
+# names stays true. A successful sign-in clears nothing: with one account of their own, a member could
+# otherwise wipe their address's failures against others.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = False
+AXES_DISABLE_ACCESS_LOG = True  # no record of every successful sign-in: failures are what matter here
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "imagegen:generate"
 LOGOUT_REDIRECT_URL = "login"
@@ -235,7 +265,12 @@ if S3_BUCKET:
 else:
     DEFAULT_STORAGE = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": MEDIA_ROOT},
+        # Owner-only, like the whole data directory: other local users read no image.
+        "OPTIONS": {
+            "location": MEDIA_ROOT,
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
     }
 STORAGES = {
     "default": DEFAULT_STORAGE,
@@ -244,7 +279,17 @@ STORAGES = {
 # When nginx fronts Easel: files are handed off with X-Accel-Redirect under this internal prefix.
 MEDIA_ACCEL_PREFIX = env_str("EASEL_MEDIA_ACCEL_PREFIX")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+# Form fields other than files: a prompt and a few choices are far below this.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# Files Django accepts in one request: a few above the reference images a generation takes
+# (imagegen.services.MAX_REFERENCES), so one too many still gets the form's message; far more is a 400
+# before anything is decoded.
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+# Request bodies, checked from Content-Length before any byte is read (config.middleware): signed-out
+# requests are sign-in, sign-up and share-password forms; members' largest is the Generate form with
+# its reference images (see config.middleware.member_request_limit).
+MAX_ANONYMOUS_REQUEST_BYTES = 64 * 1024
+FORM_ALLOWANCE_BYTES = 1024 * 1024
 
 # --- Background tasks ------------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -307,11 +352,15 @@ LOGGING = {
 # Failed look-ups (unknown, expired, revoked links) one client address may make per window; then 429.
 SHARE_LOOKUP_FAILURE_LIMIT = env_int("EASEL_SHARE_LOOKUP_FAILURE_LIMIT", 20, minimum=1)
 SHARE_LOOKUP_WINDOW_SECONDS = env_int("EASEL_SHARE_LOOKUP_WINDOW_SECONDS", 600, minimum=1)
-# Password tries per link and client address per window, right or wrong; then 429.
+# Wrong password tries per link and client address per window; then 429 (a right password costs nothing).
 SHARE_PASSWORD_ATTEMPT_LIMIT = env_int("EASEL_SHARE_PASSWORD_ATTEMPT_LIMIT", 5, minimum=1)
 SHARE_PASSWORD_WINDOW_SECONDS = env_int("EASEL_SHARE_PASSWORD_WINDOW_SECONDS", 900, minimum=1)
+# Wrong password tries per link from all addresses together per window; then the link asks everyone to
+# wait, and its owner sees why on the link's page.
+SHARE_PASSWORD_LINK_LIMIT = env_int("EASEL_SHARE_PASSWORD_LINK_LIMIT", 20, minimum=1)
 # Behind a reverse proxy every visitor has the proxy's address: name the header the proxy sets to the
 # client's address (e.g. X-Real-IP), and only if the proxy always overwrites it. Empty: REMOTE_ADDR.
+# Share-link limits and sign-in lockouts both count by it (sharing/network.py).
 SHARE_CLIENT_IP_HEADER = env_str("EASEL_SHARE_CLIENT_IP_HEADER")
 # Django logs each 4xx/5xx with its path: keep share tokens out of those lines too.
 LOGGING["filters"] = {"redact_share_tokens": {"()": "core.log_redaction.RedactTokens"}}

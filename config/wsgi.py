@@ -2,5 +2,6 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+os.umask(0o077)  # files the web process creates (media, the database) are for Easel's user alone
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()

@@ -1,7 +1,9 @@
-"""Image files on Django's default storage: atomic writes, thumbnails, names. (gallery/serving.py serves them.)
+"""Image files on Django's default storage: atomic writes, thumbnails, display copies, names.
+(gallery/serving.py serves them.)
 
 Names are content hashes (`images/ab/<sha256>.png`), so a name always means the same bytes: files are
-never rewritten, responses can be cached forever, and two rows may share one file.
+never rewritten, responses can be cached forever, and two rows may share one file. Files are written
+owner-only (0600): other local users of the machine read nothing.
 """
 
 import hashlib
@@ -20,6 +22,10 @@ from PIL import Image as PILImage
 from core import image_formats
 
 THUMBNAIL_MIME = "image/webp"
+DISPLAY_MIME = "image/webp"
+# The copy a share link shows when it doesn't allow downloads: big enough to look at, not the original.
+DISPLAY_LONG_SIDE = 2048
+FILE_MODE = 0o600
 
 
 def sha256_hex(data: bytes) -> str:
@@ -34,6 +40,11 @@ def thumbnail_name(*, sha256: str) -> str:
     return f"thumbs/{sha256[:2]}/{sha256}.webp"
 
 
+def display_name(*, sha256: str) -> str:
+    """The display copy of the original whose content hash is `sha256` (made when first needed)."""
+    return f"display/{sha256[:2]}/{sha256}.webp"
+
+
 def write_file(*, name: str, data: bytes) -> bool:
     """Write `data` under `name` unless it is already there; True when this call created the file.
 
@@ -45,14 +56,14 @@ def write_file(*, name: str, data: bytes) -> bool:
         path = Path(storage.path(name))
         if path.exists():
             return False
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_private_folders(path.parent)
         fd, temp_path = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.chmod(temp_path, 0o644)
+            os.chmod(temp_path, FILE_MODE)  # mkstemp makes 0600 already; said here so it stays so
             os.replace(temp_path, path)
         except BaseException:
             Path(temp_path).unlink(missing_ok=True)
@@ -70,9 +81,27 @@ def delete_file(*, name: str) -> None:
         default_storage.delete(name)
 
 
+def file_exists(*, name: str) -> bool:
+    return default_storage.exists(name)
+
+
 def read_file(*, name: str) -> bytes:
     with default_storage.open(name, "rb") as handle:
         return handle.read()
+
+
+def _make_private_folders(path: Path) -> None:
+    """Create `path` and any missing parents owner-only (0700), whatever the process's umask."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        os.chmod(folder, 0o700)
 
 
 def _fsync_directory(path: Path) -> None:
@@ -112,6 +141,29 @@ def make_thumbnail(data: bytes, *, long_side: int | None = None) -> Thumbnail:
 
 def _has_alpha(image: PILImage.Image) -> bool:
     return image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+
+
+def display_size(width: int, height: int, *, long_side: int = DISPLAY_LONG_SIDE) -> tuple[int, int]:
+    """The display copy's size: the original's, scaled down (never up) to `long_side` on its long side."""
+    if max(width, height) <= long_side:
+        return width, height
+    scale = long_side / max(width, height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def make_display_copy(data: bytes) -> bytes:
+    """A WebP of the original's pixels at display_size, and nothing else: no EXIF, XMP, ICC profile,
+    text chunks or Content Credentials, and none of the bytes after the image (the original keeps them)."""
+    with PILImage.open(io.BytesIO(data), formats=list(image_formats.PILLOW_FORMATS)) as source:
+        size = display_size(*source.size)
+        source.draft("RGB", size)  # JPEG decodes at a reduced scale when it can
+        image = source.convert("RGBA" if _has_alpha(source) else "RGB")
+    if image.size != size:
+        image = image.resize(size, PILImage.Resampling.LANCZOS, reducing_gap=3.0)
+    image.info = {}  # WebP writes only what save() is given; this keeps it so if that ever changes
+    out = io.BytesIO()
+    image.save(out, "WEBP", quality=85, method=4)
+    return out.getvalue()
 
 
 def download_filename(*, created_at, prompt: str, extension: str) -> str:

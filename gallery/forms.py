@@ -5,6 +5,7 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 
 from core import aspect_ratios
+from core.ids import MAX_ID, parse_id
 from gallery.models import Collection
 from gallery.selectors import MAX_SELECTION, NEWEST, SORTS, Cursor, GalleryQuery
 
@@ -67,7 +68,7 @@ class GalleryFilterForm(forms.Form):
         error_messages={"invalid_choice": BAD_CHOICE},
     )
     # Set on image pages opened from a collection, so ← and → stay inside it.
-    collection = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    collection = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
     cursor = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, data=None, **kwargs):
@@ -148,15 +149,35 @@ class ImageIdsField(forms.Field):
 
     def to_python(self, value) -> list[int]:
         values = value if isinstance(value, list | tuple) else [value] if value else []
-        try:
-            ids = sorted({int(item) for item in values})
-        except (TypeError, ValueError):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if any(pk < 1 for pk in ids):
+        ids = [parse_id(item) for item in values]
+        if None in ids:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        ids = sorted(set(ids))
         if len(ids) > MAX_SELECTION:
             raise forms.ValidationError(self.error_messages["too_many"], code="too_many")
         return ids
+
+
+class IdModelChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField whose value must be a database id before any query is made."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and parse_id(value) is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class IdModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Several ids of one model: each must be a database id before the `pk__in` query is made, which
+    Django does not range-check (a 20-digit number overflowed the driver)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if parse_id(pk) is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super()._check_values(value)
 
 
 class SelectionForm(forms.Form):
@@ -164,7 +185,7 @@ class SelectionForm(forms.Form):
 
 
 class AddToCollectionForm(SelectionForm):
-    collection = forms.ModelChoiceField(
+    collection = IdModelChoiceField(
         label="Collection",
         queryset=Collection.objects.none(),
         empty_label=None,

@@ -21,6 +21,7 @@ from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 
+from core.ids import parse_id
 from gallery.models import Collection, CollectionItem, Favourite, Image
 from gallery.search import matching_ids_sql, search_words
 from gallery.serving import image_download_name
@@ -76,11 +77,11 @@ def image_get_visible(*, viewer, pk, allow_trashed: bool = True) -> Image:
 
 
 def _id_or_404(pk) -> int:
-    """Ids may come from a query string (`?image=…` on another app's page): anything but a number is 404."""
-    try:
-        return int(pk)
-    except (TypeError, ValueError):
-        raise Http404("No such id.") from None
+    """Ids may come from a query string (`?image=…` on another app's page): anything but an id is 404."""
+    checked = parse_id(pk)
+    if checked is None:
+        raise Http404("No such id.")
+    return checked
 
 
 def image_can_delete(*, viewer, image: Image) -> bool:
@@ -93,7 +94,8 @@ def image_is_favourite(*, viewer, image: Image) -> bool:
 
 def images_selected(*, viewer, ids) -> list[Image]:
     """The gallery images among `ids` (unknown and trashed ones dropped), newest first."""
-    return list(images_in_gallery(viewer=viewer).filter(pk__in=list(ids)[:MAX_SELECTION]))
+    wanted = [pk for pk in map(parse_id, list(ids)[:MAX_SELECTION]) if pk is not None]
+    return list(images_in_gallery(viewer=viewer).filter(pk__in=wanted))
 
 
 # --- Browsing: search, filters, keyset pagination -----------------------------------------------------
@@ -120,7 +122,7 @@ class Cursor:
     def decode(cls, text: str) -> "Cursor":
         """Raises ValueError for anything encode() could not have written."""
         micros, _, pk = text.partition("-")
-        if not (micros.isdigit() and pk.isdigit()):
+        if not (micros.isascii() and micros.isdigit() and parse_id(pk) is not None):
             raise ValueError(text)
         return cls(created_at=_EPOCH + dt.timedelta(microseconds=int(micros)), id=int(pk))
 

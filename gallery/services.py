@@ -81,6 +81,18 @@ def image_files_discard(*, stored: StoredImageFiles) -> None:
             files.delete_file(name=name)
 
 
+def display_copy_ensure(*, image: Image) -> str:
+    """The name of the image's display copy (files.make_display_copy), made now if it isn't there yet.
+
+    Made once per original and kept under the original's content hash, so the next viewer gets the file;
+    two viewers making it at once both write the same bytes, and the atomic rename keeps one.
+    """
+    name = files.display_name(sha256=image.sha256)
+    if not files.file_exists(name=name):
+        files.write_file(name=name, data=files.make_display_copy(files.read_file(name=image.file_name)))
+    return name
+
+
 def file_in_use(*, name: str) -> bool:
     """Whether any row still points at a stored file: names are content hashes, so rows share files.
     Rows of other apps answer through the `file_still_used` signal."""
@@ -191,20 +203,27 @@ def images_purge(*, image_ids: Iterable[int]) -> int:
     """
     ids = list(image_ids)
     with transaction.atomic():
-        names = set()
-        for file_name, thumbnail_name in Image.objects.filter(pk__in=ids).values_list(
-            "file_name", "thumbnail_name"
+        names, hashes = set(), set()
+        for file_name, thumbnail_name, sha256 in Image.objects.filter(pk__in=ids).values_list(
+            "file_name", "thumbnail_name", "sha256"
         ):
             names.update((file_name, thumbnail_name))
+            hashes.add(sha256)
         deleted = Image.objects.filter(pk__in=ids).delete()[1].get(Image._meta.label, 0)
-        transaction.on_commit(partial(_delete_unused_files, names=sorted(names)), robust=True)
+        transaction.on_commit(
+            partial(_delete_unused_files, names=sorted(names), hashes=sorted(hashes)), robust=True
+        )
     return deleted
 
 
-def _delete_unused_files(*, names: list[str]) -> None:
+def _delete_unused_files(*, names: list[str], hashes: list[str]) -> None:
     for name in names:
         if not file_in_use(name=name):
             files.delete_file(name=name)
+    # A display copy belongs to the original's bytes: it goes when no image has those bytes any more.
+    for sha256 in hashes:
+        if not Image.objects.filter(sha256=sha256).exists():
+            files.delete_file(name=files.display_name(sha256=sha256))
 
 
 def trash_empty(*, actor) -> int:

@@ -24,8 +24,8 @@ from core import image_formats
 from gallery import files
 from gallery.models import Image
 
-ORIGINAL, THUMBNAIL = "original", "thumbnail"
-VARIANTS = (ORIGINAL, THUMBNAIL)
+ORIGINAL, THUMBNAIL, DISPLAY = "original", "thumbnail", "display"
+VARIANTS = (ORIGINAL, THUMBNAIL)  # the gallery's URLs; DISPLAY is served only to share links
 # Served files can never run script or be framed, whatever their bytes say.
 FILE_CSP = "default-src 'none'; sandbox"
 IMMUTABLE = "private, max-age=31536000, immutable"
@@ -49,7 +49,18 @@ def image_file_response(
     with_prompt: bool = True,
     cache_control: str = IMMUTABLE,
 ) -> HttpResponse:
-    """The original (unchanged bytes) or the WebP thumbnail. The ETag is the content hash: names never change."""
+    """The original (unchanged bytes), the WebP thumbnail, or the display copy (which the caller has made
+    with gallery.services.display_copy_ensure). The ETag is the content hash: names never change."""
+    if variant == DISPLAY:
+        return file_response(
+            request,
+            name=files.display_name(sha256=image.sha256),
+            content_type=files.DISPLAY_MIME,
+            etag=f"{image.sha256}-display",
+            filename=image_download_name(image, extension="webp", with_prompt=with_prompt),
+            as_attachment=as_attachment,
+            cache_control=cache_control,
+        )
     if variant == THUMBNAIL:
         return file_response(
             request,

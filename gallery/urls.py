@@ -1,5 +1,6 @@
 from django.urls import path, register_converter
 
+import gallery.converters  # noqa: F401  (registers <db_id:…>)
 from gallery import serving, views
 
 app_name = "gallery"
@@ -21,11 +22,11 @@ register_converter(VariantConverter, "image_variant")
 
 urlpatterns = [
     path("", views.index, name="index"),
-    path("images/<int:pk>/", views.image_detail, name="image_detail"),
-    path("images/<int:pk>/<image_variant:variant>", views.image_file, name="image_file"),
-    path("images/<int:pk>/download", views.image_download, name="image_download"),
-    path("images/<int:pk>/details.json", views.image_details_json, name="image_details_json"),
-    path("images/<int:pk>/favourite", views.image_favourite, name="image_favourite"),
+    path("images/<db_id:pk>/", views.image_detail, name="image_detail"),
+    path("images/<db_id:pk>/<image_variant:variant>", views.image_file, name="image_file"),
+    path("images/<db_id:pk>/download", views.image_download, name="image_download"),
+    path("images/<db_id:pk>/details.json", views.image_details_json, name="image_details_json"),
+    path("images/<db_id:pk>/favourite", views.image_favourite, name="image_favourite"),
     path("selection/zip", views.selection_zip, name="selection_zip"),
     path("selection/collect", views.selection_collect, name="selection_collect"),
     path("selection/trash", views.selection_trash, name="selection_trash"),
@@ -34,8 +35,8 @@ urlpatterns = [
     path("trash/empty", views.trash_empty, name="trash_empty"),
     path("collections/", views.collection_list, name="collection_list"),
     path("collections/new", views.collection_create, name="collection_create"),
-    path("collections/<int:pk>/", views.collection_detail, name="collection_detail"),
-    path("collections/<int:pk>/edit", views.collection_edit, name="collection_edit"),
-    path("collections/<int:pk>/delete", views.collection_delete, name="collection_delete"),
-    path("collections/<int:pk>/remove", views.collection_remove, name="collection_remove"),
+    path("collections/<db_id:pk>/", views.collection_detail, name="collection_detail"),
+    path("collections/<db_id:pk>/edit", views.collection_edit, name="collection_edit"),
+    path("collections/<db_id:pk>/delete", views.collection_delete, name="collection_delete"),
+    path("collections/<db_id:pk>/remove", views.collection_remove, name="collection_remove"),
 ]

@@ -9,10 +9,17 @@ from django.utils.functional import lazy
 import openrouter
 from core import aspect_ratios, image_formats
 from gallery import files
+from gallery.forms import IdModelMultipleChoiceField
 from gallery.models import Image
 from imagegen.exceptions import GenerationRefused
 from imagegen.models import ImageModel
-from imagegen.services import MAX_COUNT, MAX_PROMPT_LENGTH, ReferenceInput, generation_check
+from imagegen.services import (
+    MAX_COUNT,
+    MAX_PROMPT_LENGTH,
+    MAX_REFERENCES,
+    ReferenceInput,
+    generation_check,
+)
 from openrouter import imagecheck
 
 INVALID_CHOICE = "%(value)s is not offered by this model: choose one from the list."
@@ -60,15 +67,22 @@ class ReferenceUploadField(forms.FileField):
         uploads = [upload for upload in (data if isinstance(data, list | tuple) else [data]) if upload]
         if not uploads and self.required:
             raise forms.ValidationError(self.error_messages["required"], code="required")
+        # Count and declared sizes first: decoding is the expensive part, and nothing is decoded for a
+        # request that breaks either rule.
+        if len(uploads) > MAX_REFERENCES:
+            raise forms.ValidationError(
+                f"Use at most {MAX_REFERENCES} reference images (you sent {len(uploads)})."
+            )
+        for upload in uploads:
+            if upload.size > settings.MAX_REFERENCE_BYTES:
+                raise forms.ValidationError(
+                    f"{upload.name or 'The upload'} is {upload.size / 1_000_000:.1f} MB; "
+                    f"reference images can be at most {reference_limit_mb()} MB."
+                )
         return [self._check(upload) for upload in uploads]
 
     def _check(self, upload) -> ReferenceInput:
         name = upload.name or "The upload"
-        if upload.size > settings.MAX_REFERENCE_BYTES:
-            raise forms.ValidationError(
-                f"{name} is {upload.size / 1_000_000:.1f} MB; "
-                f"reference images can be at most {reference_limit_mb()} MB."
-            )
         data = upload.read()
         mime_type = image_formats.sniff_mime_type(data)
         if not mime_type:
@@ -117,7 +131,7 @@ class GenerateForm(forms.Form):
         help_text=lazy(lambda: f"PNG, JPEG or WebP, up to {reference_limit_mb()} MB each.", str)(),
     )
     # Rendered by the template as thumbnails with checkboxes (the widget machinery is slow for this).
-    reference_picks = forms.ModelMultipleChoiceField(
+    reference_picks = IdModelMultipleChoiceField(
         label="Or pick from the gallery", queryset=Image.objects.none(), required=False
     )
     submission_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)

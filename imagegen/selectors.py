@@ -20,6 +20,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from core.ids import parse_id
 from core.money import stored
 from gallery.models import Image
 from gallery.selectors import image_get_visible, images_in_gallery
@@ -93,7 +94,7 @@ MAX_LIVE_CARDS = 50
 
 def generations_by_ids(*, viewer, ids: list[str]) -> list[Generation]:
     """The viewer's generations among `ids` (as sent by a page; anything not a number is ignored)."""
-    wanted = {int(pk) for pk in ids[:MAX_LIVE_CARDS] if pk.isascii() and pk.isdigit() and len(pk) < 19}
+    wanted = {pk for pk in map(parse_id, ids[:MAX_LIVE_CARDS]) if pk is not None}
     if not wanted:
         return []
     generations = _generations_visible_to(viewer).filter(pk__in=wanted)

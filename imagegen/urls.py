@@ -1,5 +1,6 @@
 from django.urls import path
 
+import gallery.converters  # noqa: F401  (registers <db_id:…>)
 from imagegen import views
 
 app_name = "imagegen"
@@ -8,6 +9,6 @@ urlpatterns = [
     path("", views.generate, name="generate"),
     path("generate/options/", views.model_options, name="model_options"),
     path("generations/updates/", views.generation_updates, name="generation_updates"),
-    path("generations/<int:pk>/", views.generation_card, name="generation_card"),
-    path("generations/<int:pk>/retry/", views.generation_retry, name="generation_retry"),
+    path("generations/<db_id:pk>/", views.generation_card, name="generation_card"),
+    path("generations/<db_id:pk>/retry/", views.generation_retry, name="generation_retry"),
 ]

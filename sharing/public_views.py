@@ -1,7 +1,11 @@
 """What a share link shows to anyone holding it: no sign-in, and nothing beyond what the link grants.
 
-These views never look at request.user: a signed-in member gets exactly what a stranger gets, so there
-is no second path around a link's password or its download switch.
+These views never look at request.user or the login session: a signed-in member gets exactly what a
+stranger gets, so there is no second path around a link's password or its download switch, and nothing
+here can create, change or cycle anyone's session (unlocks live in a cookie of their own, see unlocks.py).
+
+With downloads off, a link serves a display copy (gallery.files.make_display_copy) wherever it would
+serve the original: the original's bytes never leave through that link.
 """
 
 from functools import wraps
@@ -14,11 +18,12 @@ from django.urls import reverse
 from django.utils.text import Truncator, slugify
 from django.views.decorators.csrf import csrf_exempt
 
-from gallery import serving
+from gallery import files, serving
+from gallery import services as gallery_services
 from sharing import selectors, services, throttles, unlocks
 from sharing.forms import UnlockForm
 from sharing.models import ShareLink
-from sharing.network import client_ip
+from sharing.network import client_ip, share_limit_key
 from sharing.public_responses import (
     downloads_off,
     needs_password,
@@ -29,7 +34,10 @@ from sharing.public_responses import (
 )
 
 LOOKUP_LIMIT_TEXT = "This network has opened too many share links that don't work."
-PASSWORD_LIMIT_TEXT = "Too many passwords were tried for this link from your network."
+PASSWORD_LIMIT_TEXT = "Too many wrong passwords were tried for this link from your network."
+LINK_PASSWORD_LIMIT_TEXT = (
+    "Too many wrong passwords were tried for this link, from many places, so it takes none for a while."
+)
 # Shared bytes are revalidated on every use (cheap: ETag), so a revoke holds from the very next request.
 SHARED_BYTES_CACHE = "private, no-cache"
 
@@ -56,14 +64,13 @@ def share_view(*, if_locked: Literal["ask", "refuse", "open"], methods: tuple[st
 
 
 def _open_link(request, token, view, if_locked, kwargs):
-    ip = client_ip(request)
-    # Checked before the look-up, so an address over the limit can't confirm a token either.
-    blocked = throttles.check(throttles.lookup_failures(), key=ip)
-    if not blocked.allowed:
-        return too_many_tries(retry_after=blocked.retry_after, text=LOOKUP_LIMIT_TEXT)
+    # A token that opens a link always gets through (one indexed look-up by its hash), however many bad
+    # look-ups came from its network: behind a shared proxy or NAT, one visitor's typos or guesses must
+    # not block everyone's links. Only failures count, and only they are refused once over the limit;
+    # guessing a 256-bit token stays hopeless either way.
     link = selectors.link_for_token(token=token)
     if link is None:
-        verdict = throttles.charge(throttles.lookup_failures(), key=ip)
+        verdict = throttles.charge(throttles.lookup_failures(), key=share_limit_key(request))
         if not verdict.allowed:
             return too_many_tries(retry_after=verdict.retry_after, text=LOOKUP_LIMIT_TEXT)
         return not_available()
@@ -134,46 +141,60 @@ def _image_page(request, *, link: ShareLink, token: str, image):
 
 
 def _open_graph(request, *, link: ShareLink, token: str, image, title: str) -> dict | None:
-    """Tags that let chat apps unfurl the link with its picture; none at all for password links."""
+    """Tags that let chat apps unfurl the link with its picture; none at all for password links.
+
+    The picture is the link's own `original` address, so it is whatever that serves: the display copy
+    when downloads are off."""
     if link.has_password or image is None:
         return None
     original = reverse("share:original", kwargs={"token": token, "image_id": image.pk})
+    if link.allow_download:
+        image_type, (width, height) = image.mime_type, (image.width, image.height)
+    else:
+        image_type, (width, height) = files.DISPLAY_MIME, files.display_size(image.width, image.height)
     return {
         "title": title,
         "url": request.build_absolute_uri(request.path),
         "image": request.build_absolute_uri(original),
-        "image_type": image.mime_type,
-        "width": image.width,
-        "height": image.height,
+        "image_type": image_type,
+        "width": width,
+        "height": height,
     }
 
 
 # No CSRF check here, deliberately. Share pages send `Referrer-Policy: no-referrer`, so browsers send
-# `Origin: null` with this form's POST, which Django's CSRF check must refuse. And a forged POST would gain
-# nothing: it unlocks only with the right password, and the SameSite=Lax session cookie stays home on a
-# cross-site POST, so the unlock would land in a session the victim never uses.
+# `Origin: null` with this form's POST, which Django's CSRF check must refuse. And a forged POST gains
+# nothing: it unlocks only with the right password, and what it sets is this link's own unlock cookie
+# (path /s/<token>/), never the login session, so a member's sign-in is untouched.
 @csrf_exempt
 @share_view(if_locked="open", methods=("GET", "HEAD", "POST"))
 def unlock(request, *, link: ShareLink, token: str):
     if unlocks.is_unlocked(request, link):  # also true for links without a password
         return redirect("share:page", token=token)
     form = UnlockForm(request.POST if request.method == "POST" else None)
-    status, retry_after = 200, 0
+    status, retry_after, notice = 200, 0, ""
     if request.method == "POST" and form.is_valid():
         result = services.link_unlock_attempt(
-            link=link, password=form.cleaned_data["password"], ip=client_ip(request)
+            link=link, password=form.cleaned_data["password"], client_key=share_limit_key(request)
         )
         if result.unlocked:
-            unlocks.remember_unlock(request, link)
-            return redirect("share:page", token=token)
+            response = redirect("share:page", token=token)
+            unlocks.remember_unlock(response, link=link, token=token)
+            return response
         if result.throttled:
             status, retry_after = 429, result.retry_after
-            form.add_error(None, f"{PASSWORD_LIMIT_TEXT} {try_again_in(retry_after)}")
+            text = LINK_PASSWORD_LIMIT_TEXT if result.link_wide else PASSWORD_LIMIT_TEXT
+            form.add_error(None, f"{text} {try_again_in(retry_after)}")
         else:
             form.add_error(
                 "password", "That password isn't right. Check it with the person who shared the link."
             )
-    response = render(request, "sharing/public/unlock.html", {"form": form, "token": token}, status=status)
+    elif request.method != "POST" and (wait := selectors.link_password_wait(link=link)):
+        # The link's own limit: say so before anyone types, rather than after.
+        status, retry_after = 429, wait
+        notice = f"{LINK_PASSWORD_LIMIT_TEXT} {try_again_in(wait)}"
+    context = {"form": form, "token": token, "notice": notice}
+    response = render(request, "sharing/public/unlock.html", context, status=status)
     if retry_after:
         response["Retry-After"] = str(retry_after)
     return response
@@ -201,10 +222,17 @@ def _serve_image(request, *, link: ShareLink, image_id: int, variant: str):
     image = selectors.link_image(link=link, image_id=image_id)
     if image is None:
         return not_available()
+    if variant == "thumbnail":
+        served = serving.THUMBNAIL
+    elif link.allow_download:
+        served = serving.ORIGINAL
+    else:
+        gallery_services.display_copy_ensure(image=image)
+        served = serving.DISPLAY
     return serving.image_file_response(
         request,
         image=image,
-        variant=serving.THUMBNAIL if variant == "thumbnail" else serving.ORIGINAL,
+        variant=served,
         as_attachment=variant == "download",
         # The prompt names the file only when the link shows the prompt.
         with_prompt=link.show_details,

@@ -1,12 +1,15 @@
 """Reads for share links. Writes live in services.py."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import BigIntegerField, Case, F, OuterRef, Q, QuerySet, Subquery, When
 from django.utils import timezone
 
+from core.ids import parse_id
 from core.tokens import looks_like_token, token_hash
 from gallery.models import Collection, CollectionItem, Image
+from sharing import throttles
 from sharing.models import ShareLink, ShareVisit
 
 
@@ -30,7 +33,7 @@ def link_for_token(*, token: str, now: datetime | None = None) -> ShareLink | No
         return None
     now = now or timezone.now()
     return (
-        ShareLink.objects.select_related("image", "collection")
+        ShareLink.objects.select_related("image", "collection", "created_by")
         .filter(token_hash=token_hash(token), revoked_at__isnull=True, created_by__is_active=True)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
         .filter(
@@ -42,10 +45,22 @@ def link_for_token(*, token: str, now: datetime | None = None) -> ShareLink | No
 
 
 def link_images(*, link: ShareLink) -> QuerySet[Image]:
-    """What the link shows: its image, or its collection's images not in the trash."""
+    """What the link shows: its image, or its collection's images not in the trash, and of those only the
+    ones its creator may share at this moment (their own; staff: anyone's).
+
+    Every public address of a link (page, item, original, thumbnail, download, ZIP, link previews) reads
+    its images here and nowhere else, so a collection holding another member's image can't publish it.
+    """
     if link.kind == ShareLink.Kind.IMAGE:
-        return Image.objects.filter(pk=link.image_id, trashed_at__isnull=True)
-    return collection_images(collection_id=link.collection_id)
+        images = Image.objects.filter(pk=link.image_id, trashed_at__isnull=True)
+    else:
+        images = collection_images(collection_id=link.collection_id)
+    return shareable_by(images, creator=link.created_by)
+
+
+def shareable_by(images: QuerySet[Image], *, creator) -> QuerySet[Image]:
+    """The images among `images` that `creator` may share: their own, or any for staff."""
+    return images if creator.is_staff else images.filter(owner_id=creator.pk)
 
 
 def collection_images(*, collection_id: int) -> QuerySet[Image]:
@@ -73,17 +88,16 @@ def links_for_member(*, member, with_preview: bool = False) -> QuerySet[ShareLin
     """A member's own links; staff see everyone's. `with_preview` adds `preview_image_id` (see below)."""
     links = ShareLink.objects.select_related("image", "collection", "created_by")
     if with_preview:
-        newest_in_collection = (
-            CollectionItem.objects.filter(
-                collection_id=OuterRef("collection_id"), image__trashed_at__isnull=True
-            )
-            .order_by("-added_at", "-id")
-            .values("image_id")[:1]
-        )
+        # The newest image the link shows (see link_images): any, for a staff member's link.
+        newest_in_collection = CollectionItem.objects.filter(
+            collection_id=OuterRef("collection_id"), image__trashed_at__isnull=True
+        ).order_by("-added_at", "-id")
+        newest_own = newest_in_collection.filter(image__owner_id=OuterRef("created_by_id"))
         links = links.annotate(
             preview_image_id=Case(
                 When(kind=ShareLink.Kind.IMAGE, then=F("image_id")),
-                default=Subquery(newest_in_collection),
+                When(created_by__is_staff=True, then=Subquery(newest_in_collection.values("image_id")[:1])),
+                default=Subquery(newest_own.values("image_id")[:1]),
                 output_field=BigIntegerField(),
             )
         )
@@ -95,16 +109,55 @@ def link_for_member(*, member, pk: int) -> ShareLink | None:
 
 
 def link_preview_image(*, link: ShareLink) -> Image | None:
-    """The picture that stands for a link in the owner's list: its image, or its collection's newest."""
+    """The picture that stands for a link in the owner's list: its image, or the newest its collection
+    link shows."""
     if link.kind == ShareLink.Kind.IMAGE:
         return link.image
-    return link.collection and target_preview_image(target=link.collection)
+    return link.collection and link_images(link=link).first()
 
 
-def target_preview_image(*, target: Image | Collection) -> Image | None:
+def target_preview_image(*, member, target: Image | Collection) -> Image | None:
     if isinstance(target, Image):
         return target
-    return collection_images(collection_id=target.pk).first()
+    return shareable_by(collection_images(collection_id=target.pk), creator=member).first()
+
+
+@dataclass(frozen=True)
+class CollectionShareCounts:
+    shown: int
+    left_out: int  # other members' images, which a link made by this member does not show
+
+
+def collection_share_counts(*, member, collection: Collection) -> CollectionShareCounts:
+    images = collection_images(collection_id=collection.pk)
+    total = images.count()
+    shown = total if member.is_staff else shareable_by(images, creator=member).count()
+    return CollectionShareCounts(shown=shown, left_out=total - shown)
+
+
+def links_showing_image(*, image: Image) -> QuerySet[ShareLink]:
+    """Every link that shows this image, for its owner to see: links to the image itself, and links to
+    collections holding it that may show it (made by its owner or by staff). Revoked links show nothing;
+    expired ones are listed, since extending them would show it again."""
+    return (
+        ShareLink.objects.select_related("created_by", "collection")
+        .filter(revoked_at__isnull=True, created_by__is_active=True)
+        .filter(
+            Q(kind=ShareLink.Kind.IMAGE, image=image)
+            | Q(kind=ShareLink.Kind.COLLECTION, collection__items__image=image)
+        )
+        .filter(Q(created_by_id=image.owner_id) | Q(created_by__is_staff=True))
+        .distinct()
+        .order_by("-created_at", "-id")
+    )
+
+
+def link_password_wait(*, link: ShareLink) -> int:
+    """Seconds until the link takes passwords again after too many wrong ones from all addresses
+    together (0: it takes them now). Its owner sees this on the link's page."""
+    if not link.has_password:
+        return 0
+    return throttles.check(throttles.password_attempts_per_link(), key=str(link.pk)).retry_after
 
 
 def link_recent_visits(*, link: ShareLink) -> QuerySet[ShareVisit]:
@@ -150,5 +203,5 @@ def _check_may_share(*, member, owner, what: str) -> None:
 
 
 def _as_id(raw: str) -> int:
-    """A positive database id, or 0 (which matches nothing) for anything else."""
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else 0
+    """A database id, or 0 (which matches nothing) for anything else."""
+    return parse_id(raw) or 0

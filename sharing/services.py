@@ -118,19 +118,36 @@ def link_visit_record(*, link: ShareLink, ip: str, user_agent: str, now: datetim
 class UnlockResult:
     unlocked: bool
     retry_after: int = 0  # > 0: too many tries; wait this many seconds
+    link_wide: bool = False  # the link's own limit (all addresses together), not this address's
 
     @property
     def throttled(self) -> bool:
         return self.retry_after > 0
 
 
-def link_unlock_attempt(*, link: ShareLink, password: str, ip: str) -> UnlockResult:
-    """Check a password for a link, counting the try first.
+def link_unlock_attempt(*, link: ShareLink, password: str, client_key: str) -> UnlockResult:
+    """Check a password for a link: first this address's limit, then the link's own (all addresses).
 
-    The try is charged before the comparison, so parallel guesses can't slip past the limit, and once over
-    it even the right password is refused until the window ends.
+    Each try is charged before the comparison, so parallel guesses can't slip past a limit, and once over
+    one even the right password is refused unread until the window ends. A right password is refunded:
+    the limits count wrong passwords only. An address already over its own limit is refused before the
+    link's limit is charged, so no single address can use up the link's limit for everyone.
     """
-    verdict = throttles.charge(throttles.password_attempts(), key=f"{link.pk}|{ip}")
-    if not verdict.allowed:
-        return UnlockResult(unlocked=False, retry_after=verdict.retry_after)
-    return UnlockResult(unlocked=check_password(password, link.password_hash))
+    charged = []
+    for throttle, key in (
+        (throttles.password_attempts(), f"{link.pk}|{client_key}"),
+        (throttles.password_attempts_per_link(), str(link.pk)),
+    ):
+        verdict = throttles.charge(throttle, key=key)
+        if not verdict.allowed:
+            return UnlockResult(
+                unlocked=False,
+                retry_after=verdict.retry_after,
+                link_wide=throttle.scope == throttles.password_attempts_per_link().scope,
+            )
+        charged.append((throttle, key, verdict))
+    if not check_password(password, link.password_hash):
+        return UnlockResult(unlocked=False)
+    for throttle, key, verdict in charged:
+        throttles.refund(throttle, key=key, charged=verdict)
+    return UnlockResult(unlocked=True)

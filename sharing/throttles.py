@@ -29,17 +29,25 @@ class Throttle:
 class Verdict:
     allowed: bool
     retry_after: int  # seconds until the window ends; 0 when allowed
+    window_start: datetime | None = None  # the window charged (for refund)
 
 
 def lookup_failures() -> Throttle:
-    """Failed share-link look-ups per client address."""
+    """Failed share-link look-ups per client address (IPv6: per /64). Links that open cost nothing."""
     return Throttle("share-lookup", settings.SHARE_LOOKUP_FAILURE_LIMIT, settings.SHARE_LOOKUP_WINDOW_SECONDS)
 
 
 def password_attempts() -> Throttle:
-    """Password tries per link and client address."""
+    """Wrong password tries per link and client address (IPv6: per /64)."""
     return Throttle(
         "share-password", settings.SHARE_PASSWORD_ATTEMPT_LIMIT, settings.SHARE_PASSWORD_WINDOW_SECONDS
+    )
+
+
+def password_attempts_per_link() -> Throttle:
+    """Wrong password tries per link from all addresses together: rotating addresses gains nothing."""
+    return Throttle(
+        "share-password-link", settings.SHARE_PASSWORD_LINK_LIMIT, settings.SHARE_PASSWORD_WINDOW_SECONDS
     )
 
 
@@ -73,7 +81,19 @@ def charge(throttle: Throttle, *, key: str, now: datetime | None = None) -> Verd
                 # A new window began for this key: a good moment to drop the scope's finished windows.
                 RateLimitCounter.objects.filter(scope=throttle.scope, window_start__lt=start).delete()
         count = counter.values_list("count", flat=True).get()
-    return _verdict(throttle, count=count, allowed_up_to=throttle.limit, start=start, now=now)
+    verdict = _verdict(throttle, count=count, allowed_up_to=throttle.limit, start=start, now=now)
+    return Verdict(allowed=verdict.allowed, retry_after=verdict.retry_after, window_start=start)
+
+
+def refund(throttle: Throttle, *, key: str, charged: Verdict) -> None:
+    """Take back one charge that turned out not to be a failure (the right password).
+
+    Charging first and refunding a success keeps parallel guesses from slipping past the limit while
+    counting only failures, so people who know the password never use up the limit for others.
+    """
+    RateLimitCounter.objects.filter(
+        scope=throttle.scope, key=key, window_start=charged.window_start, count__gt=0
+    ).update(count=F("count") - 1)
 
 
 def _window_start(throttle: Throttle, now: datetime) -> datetime:

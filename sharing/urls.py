@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-import sharing.converters  # noqa: F401  (registers <sharing_id:…>)
+import gallery.converters  # noqa: F401  (registers <db_id:…>)
 from sharing import views
 
 app_name = "sharing"
@@ -10,8 +10,8 @@ app_name = "sharing"
 urlpatterns = [
     path("", views.link_list, name="link_list"),
     path("new/", views.create, name="create"),
-    path("<sharing_id:pk>/", views.link_detail, name="link_detail"),
-    path("<sharing_id:pk>/revoke/", views.revoke, name="revoke"),
-    path("<sharing_id:pk>/extend/", views.extend, name="extend"),
-    path("<sharing_id:pk>/thumbnail", views.link_thumbnail, name="link_thumbnail"),
+    path("<db_id:pk>/", views.link_detail, name="link_detail"),
+    path("<db_id:pk>/revoke/", views.revoke, name="revoke"),
+    path("<db_id:pk>/extend/", views.extend, name="extend"),
+    path("<db_id:pk>/thumbnail", views.link_thumbnail, name="link_thumbnail"),
 ]

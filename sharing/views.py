@@ -1,6 +1,7 @@
 """Members' pages: make a share link, see your links and their visits, revoke or extend them."""
 
 import base64
+from datetime import timedelta
 
 import segno
 from django.contrib import messages
@@ -36,11 +37,15 @@ def create(request):
             request, "sharing/cannot_share.html", {"message": problem.message}, status=problem.status
         )
     form = ShareLinkForm(request.POST if request.method == "POST" else None)
+    is_collection = isinstance(target, Collection)
     context = {
         "form": form,
         "target": target,
-        "is_collection": isinstance(target, Collection),
-        "preview": _preview_data_uri(target),
+        "is_collection": is_collection,
+        "preview": _preview_data_uri(target, member=request.user),
+        "counts": selectors.collection_share_counts(member=request.user, collection=target)
+        if is_collection
+        else None,
     }
     if request.method == "POST" and form.is_valid():
         created = services.link_create(created_by=request.user, target=target, **form.cleaned_data)
@@ -63,8 +68,14 @@ def link_list(request):
 @require_safe
 def link_detail(request, pk: int):
     link = _member_link_or_404(request, pk)
+    password_wait = selectors.link_password_wait(link=link)
     context = {
         "link": link,
+        "password_wait": password_wait,
+        "password_wait_until": timezone.now() + timedelta(seconds=password_wait),
+        "counts": selectors.collection_share_counts(member=link.created_by, collection=link.collection)
+        if link.collection
+        else None,
         "visits": selectors.link_recent_visits(link=link),
         "visits_kept": services.VISITS_KEPT,
         "extend_form": ExtendForm(),
@@ -144,9 +155,9 @@ def _describe(link: ShareLink) -> str:
     return link.label or (link.collection.title if link.collection else "") or f"Link {link.pk}"
 
 
-def _preview_data_uri(target) -> str:
+def _preview_data_uri(target, *, member) -> str:
     """The target's thumbnail inlined in the page, so the form needs no other file URL."""
-    image = selectors.target_preview_image(target=target)
+    image = selectors.target_preview_image(member=member, target=target)
     if image is None:
         return ""
     return "data:image/webp;base64," + base64.b64encode(files.read_file(name=image.thumbnail_name)).decode()

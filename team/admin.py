@@ -1,6 +1,6 @@
 """Admin for team controls: members with their budgets, and invites. (The generation log is imagegen's.)"""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
@@ -10,7 +10,7 @@ from django.urls import reverse
 from core.money import usd
 from team import selectors, services
 from team.forms import InviteCreateForm
-from team.models import Invite, MemberBudget
+from team.models import Invite, MemberBudget, PasswordReset
 
 User = get_user_model()
 
@@ -36,6 +36,37 @@ class MemberAdmin(UserAdmin):
     inlines = [MemberBudgetInline]
     list_display = ["username", "email", "is_staff", "is_active", "budget_column", "last_login"]
     list_select_related = ["budget"]
+    actions = ["make_password_reset_link", "unlock_sign_in"]
+
+    @admin.action(description="Make a password-reset link (one member)")
+    def make_password_reset_link(self, request, queryset):
+        """Shows the link once, like an invite: only its hash is kept."""
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one member to make a reset link for.", messages.ERROR)
+            return None
+        member = queryset.get()
+        reset, token = services.password_reset_create(member=member, created_by=request.user)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": PasswordReset._meta,
+            "title": f"Password-reset link for {member.get_username()}",
+            "reset": reset,
+            "link": request.build_absolute_uri(reverse("team:password_reset", args=[token])),
+            "changelist_url": reverse("admin:auth_user_changelist"),
+        }
+        response = render(request, "admin/team/passwordreset/created.html", context)
+        response["Cache-Control"] = "private, no-store"  # the only place the link exists
+        return response
+
+    @admin.action(description="Unlock sign-in (after too many failed tries)")
+    def unlock_sign_in(self, request, queryset):
+        usernames = [member.get_username() for member in queryset]
+        cleared = services.member_sign_in_unlock(usernames=usernames)
+        self.message_user(
+            request,
+            f"Unlocked sign-in for {', '.join(usernames)} ({cleared} failure record{'s' if cleared != 1 else ''} cleared).",
+            messages.SUCCESS,
+        )
 
     @admin.display(description="Monthly budget", ordering="budget__monthly_limit_usd")
     def budget_column(self, member) -> str:
@@ -90,3 +121,26 @@ class InviteAdmin(admin.ModelAdmin):
             )
             return render(request, "admin/team/invite/created.html", context)
         return render(request, "admin/team/invite/create.html", context, status=422 if form.is_bound else 200)
+
+
+@admin.register(PasswordReset)
+class PasswordResetAdmin(admin.ModelAdmin):
+    """The reset links staff made (from Users → "Make a password-reset link"); revoke one that leaked."""
+
+    list_display = ["member", "state_column", "created_by", "created_at", "expires_at", "used_at"]
+    list_select_related = ["member", "created_by"]
+    fields = ["member", "created_by", "created_at", "expires_at", "used_at"]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="State")
+    def state_column(self, reset: PasswordReset) -> str:
+        return reset.state()
+
+    @admin.action(description="Revoke the selected open links")
+    def revoke(self, request, queryset):
+        revoked = services.password_resets_revoke(resets=queryset)
+        self.message_user(request, f"Revoked {revoked} open link{'s' if revoked != 1 else ''}.")

@@ -71,3 +71,40 @@ class Invite(models.Model):
         if self.expires_at <= (now or timezone.now()):
             return "expired"
         return "open"
+
+
+class PasswordReset(models.Model):
+    """A one-time link that lets a member set a new password, made by staff in the admin.
+
+    Like an invite: only the SHA-256 of its token is stored and the link is shown once. Using it sets the
+    password (which signs the member out everywhere) and uses up every open link for that member."""
+
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="password_resets", editable=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(editable=False)
+    used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "password-reset link"
+
+    def __str__(self) -> str:
+        return f"Password reset for {self.member}"
+
+    def state(self, *, now=None) -> str:
+        if self.used_at:
+            return "used"
+        if self.expires_at <= (now or timezone.now()):
+            return "expired"
+        return "open"

@@ -13,6 +13,7 @@ import math
 from datetime import timedelta
 from decimal import Decimal
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -24,10 +25,11 @@ from core.tokens import new_token, token_hash
 from imagegen.exceptions import GenerationRefused
 from imagegen.models import Generation, ImageModel
 from team import selectors
-from team.models import Invite, MemberBudget
+from team.models import Invite, MemberBudget, PasswordReset
 
 RATE_WINDOW = timedelta(minutes=1)
 INVITE_LIFETIME = timedelta(days=7)
+PASSWORD_RESET_LIFETIME = timedelta(days=1)
 
 
 # --- admission --------------------------------------------------------------------------------------
@@ -204,3 +206,72 @@ def invites_revoke(*, invites) -> int:
     """Make open invites unusable now (used ones stay as they were, for the record)."""
     now = timezone.now()
     return invites.filter(used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+
+
+# --- password resets -------------------------------------------------------------------------------
+
+
+class PasswordResetUnusable(Exception):
+    """Unknown, used or expired: all look the same."""
+
+
+def password_reset_create(*, member, created_by) -> tuple[PasswordReset, str]:
+    """A new one-time link for `member` and its token, returned once and never stored (only its hash)."""
+    token = new_token()
+    now = timezone.now()
+    reset = PasswordReset.objects.create(
+        token_hash=token_hash(token),
+        member=member,
+        created_by=created_by,
+        created_at=now,
+        expires_at=now + PASSWORD_RESET_LIFETIME,
+    )
+    return reset, token
+
+
+def password_reset_usable(*, token: str) -> PasswordReset:
+    reset = (
+        PasswordReset.objects.select_related("member")
+        .filter(token_hash=token_hash(token), used_at__isnull=True, expires_at__gt=timezone.now())
+        .filter(member__is_active=True)
+        .first()
+    )
+    if reset is None:
+        raise PasswordResetUnusable
+    return reset
+
+
+def password_reset_use(*, token: str, password: str):
+    """Set the member's new password and use up the link (and any other open one for them), in one
+    transaction; a second use gets PasswordResetUnusable. `password` has passed the validators already.
+
+    A new password changes the member's session hash, so every session they had is signed out. Their
+    sign-in lockout (django-axes) is lifted: whoever holds the link was let back in by staff."""
+    with transaction.atomic():
+        now = timezone.now()
+        reset = (
+            PasswordReset.objects.select_for_update()
+            .select_related("member")
+            .filter(token_hash=token_hash(token), used_at__isnull=True, expires_at__gt=now)
+            .filter(member__is_active=True)
+            .first()
+        )
+        if reset is None:
+            raise PasswordResetUnusable
+        member = reset.member
+        member.set_password(password)
+        member.save(update_fields=["password"])
+        PasswordReset.objects.filter(member=member, used_at__isnull=True).update(used_at=now)
+    axes_reset(username=member.get_username())
+    return member
+
+
+def password_resets_revoke(*, resets) -> int:
+    now = timezone.now()
+    return resets.filter(used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+
+
+def member_sign_in_unlock(*, usernames: list[str]) -> int:
+    """Lift django-axes lockouts for these members: their username's failure records go (which also
+    lowers the count of the addresses they came from). Returns how many records went."""
+    return sum(axes_reset(username=username) or 0 for username in usernames)

@@ -1,8 +1,9 @@
 from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -69,7 +70,41 @@ def invite_accept(request, token: str):
         except services.UsernameTaken:
             form.add_error("username", "That username was taken a moment ago: choose another.")
         else:
-            login(request, member)
+            login(request, member, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome to Easel, {member.get_username()}.")
             return redirect("imagegen:generate")
     return render(request, "team/invite.html", {"form": form}, status=422 if form.is_bound else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def password_change(request):
+    """The signed-in member's own password: the current one, then the new one twice (Django's form and
+    validators). This browser stays signed in; every other session of the member is signed out."""
+    form = PasswordChangeForm(request.user, request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        member = form.save()
+        update_session_auth_hash(request, member)
+        messages.success(request, "Your password is changed. Other browsers signed in as you are signed out.")
+        return redirect("team:password_change")
+    return render(request, "team/password_change.html", {"form": form}, status=422 if form.is_bound else 200)
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def password_reset(request, token: str):
+    """The page behind a password-reset link. Unknown, used and expired links get the same 404."""
+    try:
+        reset = services.password_reset_usable(token=token)
+    except services.PasswordResetUnusable:
+        raise Http404 from None
+    form = SetPasswordForm(reset.member, request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            member = services.password_reset_use(token=token, password=form.cleaned_data["new_password1"])
+        except services.PasswordResetUnusable:
+            raise Http404 from None
+        messages.success(request, f"Your new password is set, {member.get_username()}: sign in with it.")
+        return redirect("login")
+    context = {"form": form, "member": reset.member}
+    return render(request, "team/password_reset.html", context, status=422 if form.is_bound else 200)

@@ -77,8 +77,11 @@ def test_without_allow_download_there_is_no_download(stranger, image, make_colle
     collection_page = stranger.get(share_url("page", collection_token)).content.decode()
 
     assert "/download" not in page
-    assert "Download" not in page
+    assert ">Download<" not in page
     assert "download.zip" not in collection_page
+    # The pages say so, rather than leave people looking for a button.
+    assert "Downloads are turned off for this link" in page
+    assert "Downloads are turned off for this link" in collection_page
     assert stranger.get(share_url("download", token, image_id=image.pk)).status_code == 403
     assert stranger.get(share_url("zip", collection_token)).status_code == 403
     # Viewing still works: the page shows the picture.

@@ -283,4 +283,14 @@ ROWS = [
         lambda w, role: reverse("team:invite", args=[w.invite_token]),
         dict.fromkeys(ROLES, 200),
     ),
+    # Every member changes their own password (the form asks for the current one).
+    Row("team:password_change", "GET", url("team:password_change"), members(200)),
+    # Public: whoever holds the reset link staff made may set that member's password; a made-up token
+    # is the same 404 as a used or expired one.
+    Row(
+        "team:password_reset",
+        "GET",
+        lambda w, role: reverse("team:password_reset", args=[new_token() if role == ANON else w.reset_token]),
+        {**dict.fromkeys(ROLES, 200), ANON: 404},
+    ),
 ]

@@ -147,7 +147,14 @@ def test_every_post_needs_the_csrf_token(world, staff, row, htmx):
 
 
 @pytest.mark.parametrize(
-    "path_name", ["login", "imagegen:generate", "gallery:collection_create", "admin:imagegen_imagemodel_sync"]
+    "path_name",
+    [
+        "login",
+        "imagegen:generate",
+        "gallery:collection_create",
+        "admin:imagegen_imagemodel_sync",
+        "team:password_change",
+    ],
 )
 def test_other_posts_need_the_csrf_token_too(world, staff, path_name):
     client = Client(enforce_csrf_checks=True)
@@ -161,6 +168,15 @@ def test_the_invite_sign_up_needs_the_csrf_token(world):
     response = client.post(
         reverse("team:invite", args=[world.invite_token]),
         {"username": "newbie", "password1": "a-long-password-1", "password2": "a-long-password-1"},
+    )
+    assert response.status_code == 403
+
+
+def test_the_password_reset_needs_the_csrf_token(world):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        reverse("team:password_reset", args=[world.reset_token]),
+        {"new_password1": "a-long-password-1", "new_password2": "a-long-password-1"},
     )
     assert response.status_code == 403
 

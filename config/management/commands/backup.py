@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from config.backup import BackupError, backup_create
+from config.permissions import restrict_new_files
 
 
 class Command(BaseCommand):
@@ -16,6 +17,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *, path: str | None, **options):
+        restrict_new_files()  # a backup is the whole database: for Easel's user alone
         target = (
             Path(path)
             if path

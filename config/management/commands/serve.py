@@ -24,6 +24,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from config.env import env_str
+from config.permissions import restrict_new_files
 
 BASE_DIR = Path(settings.BASE_DIR)
 STOP_GRACE_SECONDS = {"web": 30, "worker": None, "stand-in": 5}  # None: as long as generations take
@@ -53,6 +54,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *, port: int, bind: str, verbosity: int, **options):
+        # The database, media and backups this command and its children create are for this user alone.
+        # (Existing files others can read were named by the system check that ran before this.)
+        restrict_new_files()
         self.stopping = False
         self.children: list[Child] = []
         signal.signal(signal.SIGINT, self._on_signal)

@@ -62,6 +62,19 @@ def test_sigterm_lets_running_generations_finish(member, image_models, tmp_path,
     assert status_of(generation).status == Generation.Status.SUCCEEDED
 
 
+def run_worker_until_finished(generation, *, env: dict, log: Path, timeout: float, message: str):
+    """Start a `run_worker` process, wait until the generation is final, stop it; the final row."""
+    worker = start_manage("run_worker", env=env, log=log)
+    try:
+        return wait_for(
+            lambda: status_of(generation).is_finished and status_of(generation),
+            timeout=timeout,
+            message=message,
+        )
+    finally:
+        stop(worker)
+
+
 def test_a_killed_worker_leaves_a_stale_heartbeat_that_recovery_settles(member, image_models, tmp_path, tag):
     generation = queue_generation(member, image_models[GEMINI], f"endless sea {tag} [latency:60]")
     fast = {"EASEL_WORKER_POLL_SECONDS": "0.05", "EASEL_HEARTBEAT_SECONDS": "0.5"}
@@ -73,19 +86,13 @@ def test_a_killed_worker_leaves_a_stale_heartbeat_that_recovery_settles(member, 
     assert status_of(generation).status == Generation.Status.RUNNING  # nothing settles it by itself
 
     # Shortened for the test; the defaults (60 s stale, recovery every 30 s) settle within 90 s.
-    recovering = start_manage(
-        "run_worker",
+    settled = run_worker_until_finished(
+        generation,
         env=easel_env(**fast, EASEL_HEARTBEAT_STALE_SECONDS="3", EASEL_RECOVERY_INTERVAL_SECONDS="0.5"),
         log=tmp_path / "recovering.log",
+        timeout=30,
+        message="recovery",
     )
-    try:
-        settled = wait_for(
-            lambda: status_of(generation).is_finished and status_of(generation),
-            timeout=30,
-            message="recovery",
-        )
-    finally:
-        stop(recovering)
     assert settled.status == Generation.Status.FAILED
     assert settled.error_kind == "interrupted"
     assert settled.error_message.startswith("Interrupted:")
@@ -108,19 +115,13 @@ def test_a_generation_that_never_reached_openrouter_runs_on_the_next_worker(
         started_at=claimed_long_ago,
     )
 
-    worker = start_manage(
-        "run_worker",
+    settled = run_worker_until_finished(
+        generation,
         env=easel_env(EASEL_WORKER_POLL_SECONDS="0.05", EASEL_HEARTBEAT_STALE_SECONDS="3"),
         log=tmp_path / "worker.log",
+        timeout=60,
+        message="the generation to run again",
     )
-    try:
-        settled = wait_for(
-            lambda: status_of(generation).is_finished and status_of(generation),
-            timeout=60,
-            message="the generation to run again",
-        )
-    finally:
-        stop(worker)
     assert settled.status == Generation.Status.SUCCEEDED, settled.error_message
     assert settled.attempts == 2
     assert settled.worker_id != "killed-worker"

@@ -227,7 +227,7 @@ PoolWorker(
 def test_a_worker_whose_loop_hangs_exits_on_its_own_so_it_is_restarted():
     """Docker does not restart a merely unhealthy container, and `serve` sees only exits: a hung worker
     must end itself. The watchdog's code tells the hang apart from other exits in the logs."""
-    result = manage("shell", "--no-imports", "-c", HUNG_WORKER, env=easel_env(), timeout=120)
+    result = manage("shell", "--no-imports", "-c", HUNG_WORKER, env=easel_env())
 
     assert result.returncode == WATCHDOG_EXIT_CODE, result.stderr
     assert "main loop has not completed a round" in result.stderr

@@ -301,6 +301,11 @@ WORKER_POLL_SECONDS = env_float("EASEL_WORKER_POLL_SECONDS", 0.1, minimum=0.01)
 HEARTBEAT_SECONDS = env_float("EASEL_HEARTBEAT_SECONDS", 10, minimum=0.1)
 HEARTBEAT_STALE_SECONDS = env_float("EASEL_HEARTBEAT_STALE_SECONDS", 60, minimum=0.5)
 RECOVERY_INTERVAL_SECONDS = env_float("EASEL_RECOVERY_INTERVAL_SECONDS", 30, minimum=0.5)
+# A worker whose main loop completes no round for this long is hung: it exits (code 70) so that `serve`
+# or the container's restart policy starts a fresh one. 0 turns the watchdog off.
+WORKER_WATCHDOG_SECONDS = env_float("EASEL_WORKER_WATCHDOG_SECONDS", 120, minimum=0)
+# /healthz/work answers 503 once queued work has waited this long with no live worker.
+STUCK_QUEUE_SECONDS = env_float("EASEL_STUCK_QUEUE_SECONDS", 120, minimum=1)
 # How long a worker keeps retrying a write that must not be lost (a finished generation) while the
 # database is unreachable.
 DATABASE_RETRY_SECONDS = env_float("EASEL_DATABASE_RETRY_SECONDS", 120, minimum=0)

@@ -252,3 +252,25 @@ class GenerationReference(models.Model):
 
     def __str__(self) -> str:
         return f"Reference {self.position} of generation {self.generation_id}"
+
+
+class Worker(models.Model):
+    """A worker process as its own heartbeat last described it: where it runs and what it is doing.
+
+    Written by the worker's main loop (one upsert a heartbeat), marked stopped when it exits cleanly. A
+    worker killed outright simply stops beating: its row goes stale, which is how the health endpoints,
+    the Generate page and the team dashboard tell that no worker is alive."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField("process id")
+    started_at = models.DateTimeField()
+    heartbeat_at = models.DateTimeField(db_index=True)
+    running = models.PositiveIntegerField("generations running", default=0)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-heartbeat_at"]
+
+    def __str__(self) -> str:
+        return f"Worker {self.worker_id} (process {self.pid} on {self.host})"

@@ -48,7 +48,12 @@ def generate(request):
         initial, include = _remix_initial(request)
         form = _generate_form(request, initial=initial, include=include)
         generations = selectors.generation_list_recent(member=request.user)
-        context = {"form": form, "generations": generations, "live": _any_running(generations)}
+        context = {
+            "form": form,
+            "generations": generations,
+            "live": _any_running(generations),
+            "worker_missing": selectors.generations_wait_for_a_worker(generations=generations),
+        }
         return render(request, "imagegen/generate.html", context)
 
     form = _generate_form(request, data=request.POST, files=request.FILES)
@@ -113,9 +118,14 @@ def generation_card(request, pk: int):
 
 @require_GET
 def generation_updates(request):
-    """The running cards named by the page (`?live=<id>`, repeated), re-rendered as out-of-band swaps."""
+    """The running cards named by the page (`?live=<id>`, repeated), re-rendered as out-of-band swaps, and
+    the notice that says no worker is running while any of them waits in the queue."""
     generations = selectors.generations_by_ids(viewer=request.user, ids=request.GET.getlist("live"))
-    context = {"generations": generations, "live": _any_running(generations)}
+    context = {
+        "generations": generations,
+        "live": _any_running(generations),
+        "worker_missing": selectors.generations_wait_for_a_worker(generations=generations),
+    }
     return render(request, "imagegen/generate.html#updates", context)
 
 

@@ -38,6 +38,11 @@ def test_compose_runs_web_and_worker_from_one_image_with_postgresql():
     for name in ("web", "worker"):
         assert services[name]["environment"]["DATABASE_URL"].startswith("postgres://")
         assert "data:/data" in services[name]["volumes"]
+    for name in ("db", "web", "worker"):
+        assert services[name]["restart"] == "unless-stopped", f"{name} comes back after a crash or reboot"
+    # The worker's health follows its heartbeat (the Dockerfile's /healthz probe is for the web).
+    assert services["worker"]["healthcheck"]["test"] == ["CMD", "python", "manage.py", "worker_health"]
+    assert not services["worker"]["healthcheck"].get("disable")
     grace = services["worker"]["stop_grace_period"]
     amount, unit = re.fullmatch(r"(\d+)([smh])", grace).groups()
     grace_seconds = int(amount) * {"s": 1, "m": 60, "h": 3600}[unit]

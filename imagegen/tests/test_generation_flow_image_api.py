@@ -15,7 +15,7 @@ from openrouter.tests.standin_fixtures import TEST_API_KEY
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-GEMINI = "google/gemini-2.5-flash-image"
+GEMINI = "google/gemini-3-pro-image-preview"
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def test_a_generation_through_the_image_api_is_stored_in_the_gallery(member, ima
     assert (image.width, image.height) == (1344, 768)
     assert image.owner == member
     assert image.model_slug == GEMINI
-    assert image.image_tokens == 1290
+    assert image.image_tokens == 1120
     assert image.openrouter_generation_id.startswith("gen-")
     assert image.openrouter_generation_id in generation.openrouter_ids
     charged = image_api.charged_for(image.openrouter_generation_id)

@@ -104,8 +104,8 @@ def test_the_admin_button_syncs_and_reports(openrouter_standin, admin_client):
 
     response = admin_client.post(reverse("admin:imagegen_imagemodel_sync"), follow=True)
 
-    assert "OpenRouter lists 5 image models." in response.content.decode()
-    assert ImageModel.objects.count() == 5
+    assert "OpenRouter lists 6 image models." in response.content.decode()
+    assert ImageModel.objects.count() == 6
 
 
 def test_the_admin_button_reports_a_bad_key_plainly(openrouter_standin, admin_client, settings):

@@ -1,7 +1,8 @@
 """What OpenRouter's image-generation docs say about picture shapes: the aspect ratios with their pixel
 sizes at 1K, and the image sizes (1K, 2K, 4K) that multiply both sides.
 
-Which ratios and sizes a model is offered is Easel's choice, kept per model (imagegen.catalog).
+Which ratios and sizes a model takes is OpenRouter's to say, per model (imagegen.capabilities); these
+sizes label the choices and judge an image's shape.
 """
 
 # aspect ratio -> (width, height) at 1K.

@@ -32,10 +32,8 @@ def _remix_initial(request) -> tuple[dict, object]:
     model = selectors.models_selectable().filter(openrouter_id=source.model_slug).first()
     if model:
         initial["model"] = model.pk
-        if source.aspect_ratio in model.aspect_ratios:
-            initial["aspect_ratio"] = source.aspect_ratio
-        if source.image_size in model.image_sizes:
-            initial["image_size"] = source.image_size
+        # What the model no longer offers falls back to its default, and the form says so.
+        initial |= {"aspect_ratio": source.aspect_ratio, "image_size": source.image_size}
     if request.GET.get("edit"):
         initial["reference_picks"] = [source.pk]
         include = source
@@ -87,15 +85,16 @@ def _initial_after_submit(form: GenerateForm) -> dict:
         "aspect_ratio": data["aspect_ratio"],
         "image_size": data["image_size"],
         "count": data["count"],
+        **{name: data.get(name) for name in ("quality", "background", "output_format", "seed")},
     }
 
 
 @require_GET
 def model_options(request):
-    """The choices that depend on the model (ratios, sizes, references), re-rendered when it changes."""
-    initial = {
-        key: request.GET[key] for key in ("model", "aspect_ratio", "image_size") if request.GET.get(key)
-    }
+    """The choices that depend on the model (its controls, references, the estimate), re-rendered when
+    the model or a choice changes: choices the model also offers are kept, the rest reset visibly."""
+    fields = ("prompt", "model", *GenerateForm.MODEL_FIELDS)
+    initial = {key: request.GET[key] for key in fields if request.GET.get(key)}
     form = _generate_form(request, initial=initial)
     return render(request, "imagegen/generate.html#model_options", {"form": form})
 

@@ -18,6 +18,7 @@ from imagegen.services.submit import (
     ReferenceInput,
     generation_check,
     generation_create,
+    generation_estimate,
     generation_retry,
 )
 
@@ -32,6 +33,7 @@ __all__ = [
     "describe_failure",
     "generation_check",
     "generation_create",
+    "generation_estimate",
     "generation_retry",
     "generation_run",
     "generations_heartbeat",

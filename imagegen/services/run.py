@@ -23,7 +23,7 @@ from core import money
 from gallery import files
 from gallery import services as gallery_services
 from gallery.models import Image
-from imagegen.client import openrouter_client
+from imagegen.client import api_for, openrouter_client
 from imagegen.models import Generation
 from imagegen.services.progress import TEXT_LIMIT, ProgressRecorder
 from imagegen.services.retry import with_database_retry
@@ -75,26 +75,34 @@ def generation_run(
             _active.discard(generation.pk)
 
 
+def _requests_of(generation: Generation, api: str) -> tuple[int, int]:
+    """(requests, images in each): the Image API makes `images_per_request` at once; chat makes one."""
+    per_request = max(1, generation.images_per_request) if api == "images" else 1
+    return -(-generation.count // per_request), per_request
+
+
 def _run_claimed(generation: Generation, client: openrouter.OpenRouterClient | None) -> None:
-    recorder = ProgressRecorder(generation_id=generation.pk, count=generation.count)
+    api = client.api.name if client is not None else api_for(generation.model.api)
+    requests, per_request = _requests_of(generation, api)
+    recorder = ProgressRecorder(generation_id=generation.pk, count=requests)
     recorder.start()
     outcomes: list[RequestOutcome] = []
     try:
         try:
-            request = _image_request(generation)
-            client = client or openrouter_client()
+            request = _image_request(generation, n=per_request)
+            client = client or openrouter_client(api=api)
         except openrouter.OpenRouterError as error:
             outcomes = [RequestOutcome(index=0, error=error)]
         else:
-            if generation.count == 1:
+            if requests == 1:
                 outcomes = [_run_request(generation, request, 0, client, recorder)]
             else:
                 with ThreadPoolExecutor(
-                    max_workers=generation.count, thread_name_prefix=f"gen{generation.pk}"
+                    max_workers=requests, thread_name_prefix=f"gen{generation.pk}"
                 ) as pool:
                     futures = [
                         pool.submit(_run_request_in_thread, generation, request, index, client, recorder)
-                        for index in range(generation.count)
+                        for index in range(requests)
                     ]
                     outcomes = [future.result() for future in futures]
     except Exception:
@@ -121,13 +129,14 @@ def _claim(generation_id: int, worker_id: str) -> Generation | None:
     return Generation.objects.select_related("model", "member").get(pk=generation_id)
 
 
-def _image_request(generation: Generation) -> openrouter.ImageRequest:
+def _image_request(generation: Generation, *, n: int = 1) -> openrouter.ImageRequest:
     references = tuple(
         openrouter.ReferenceImage(
             data=files.read_file(name=reference.file_name), mime_type=reference.mime_type
         )
         for reference in generation.references.all()
     )
+    chosen = generation.parameters or {}
     return openrouter.ImageRequest(
         model=generation.model.openrouter_id,
         prompt=generation.prompt,
@@ -135,6 +144,12 @@ def _image_request(generation: Generation) -> openrouter.ImageRequest:
         aspect_ratio=generation.aspect_ratio or None,
         image_size=generation.image_size or None,
         reference_images=references,
+        n=n,
+        seed=chosen.get("seed"),
+        quality=chosen.get("quality") or None,
+        background=chosen.get("background") or None,
+        output_format=chosen.get("output_format") or None,
+        provider_only=(generation.provider,) if generation.provider else (),
     )
 
 

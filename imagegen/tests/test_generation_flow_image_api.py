@@ -12,6 +12,7 @@ from gallery.models import Image
 from imagegen import services
 from imagegen.models import Generation
 from openrouter.tests.standin_fixtures import TEST_API_KEY
+from tests.fixtures.generations import queue_generation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,8 +26,7 @@ def image_api(settings, openrouter_standin):
 
 
 def run(member, model, prompt: str, **overrides) -> Generation:
-    fields = {"aspect_ratio": "1:1", "image_size": "1K", "count": 1} | overrides
-    generation = services.generation_create(member=member, model=model, prompt=prompt, **fields)
+    generation = queue_generation(member, model, prompt, **overrides)
     services.generation_run(generation_id=generation.pk)
     return Generation.objects.get(pk=generation.pk)
 

@@ -10,4 +10,5 @@ urlpatterns = [
     path("generations/updates/", views.generation_updates, name="generation_updates"),
     path("generations/<int:pk>/", views.generation_card, name="generation_card"),
     path("generations/<int:pk>/retry/", views.generation_retry, name="generation_retry"),
+    path("images/<int:pk>/run-again/", views.run_again_exactly, name="run_again_exactly"),
 ]

@@ -1,3 +1,5 @@
+from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
@@ -136,3 +138,18 @@ def generation_retry(request, pk: int):
     if not request.htmx:
         return redirect("imagegen:generate")
     return render(request, "imagegen/generate.html#retried", {"generation": generation})
+
+
+@require_POST
+def run_again_exactly(request, pk: int):
+    """The image's recipe again: same model, provider pinned, seed, parameters and references."""
+    image = selectors.image_for_remix(viewer=request.user, pk=pk)
+    if image is None:
+        raise Http404("No such image.")
+    try:
+        services.generation_run_again(image=image, member=request.user)
+    except GenerationRefused as refused:
+        messages.error(request, f"Could not run it again exactly: {refused.message} Remix it instead.")
+        return redirect("gallery:image_detail", pk)
+    messages.success(request, "Running it again exactly: the new image appears below when it is done.")
+    return redirect("imagegen:generate")

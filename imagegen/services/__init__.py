@@ -20,6 +20,7 @@ from imagegen.services.submit import (
     generation_create,
     generation_estimate,
     generation_retry,
+    generation_run_again,
 )
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "generation_estimate",
     "generation_retry",
     "generation_run",
+    "generation_run_again",
     "generations_heartbeat",
     "generations_recover",
     "with_database_retry",

@@ -6,6 +6,7 @@ parallel. Every path ends in "succeeded" or "failed": errors become a message a 
 images are stored as they land.
 """
 
+import dataclasses
 import logging
 import threading
 import time
@@ -190,6 +191,8 @@ def _run_request(
     latency_ms = round((time.monotonic() - started) * 1000)
     recorder.set_stage(index, Generation.Stage.SAVING)
     try:
+        if not result.provider:
+            result = dataclasses.replace(result, provider=_provider_that_served(generation, result, client))
         images = _save_images(generation, index, result, latency_ms)
     except Exception:
         logger.exception("Saving the images of generation %s failed", generation.pk)
@@ -197,6 +200,50 @@ def _run_request(
         return RequestOutcome(index=index, result=result, save_error=True)
     recorder.set_stage(index, Generation.Stage.DONE)
     return RequestOutcome(index=index, result=result, images=images)
+
+
+def _provider_that_served(
+    generation: Generation, result: openrouter.GenerationResult, client: openrouter.OpenRouterClient
+) -> str | None:
+    """The Image API's answer names no provider: the pinned one, the model's only one, or what OpenRouter
+    recorded for the generation (best effort: the recipe says "not reported" without it)."""
+    providers = generation.model.offer().providers
+    if generation.provider or len(providers) == 1:
+        return generation.provider or providers[0].name
+    if not result.generation_id:
+        return None
+    try:
+        return client.generation_info(result.generation_id).provider_name
+    except openrouter.OpenRouterError as error:
+        logger.info("No provider recorded for %s: %s", result.generation_id, error.message)
+        return None
+
+
+def _recipe(generation: Generation, result: openrouter.GenerationResult) -> dict:
+    """What it takes to make the image again: the API, the provider (as a slug, to pin), the seed sent
+    (an image's own echoed seed wins), every parameter sent and the SHA-256 of each reference."""
+    request = _image_request_parameters(generation)
+    provider = result.provider or ""
+    known = generation.model.offer().providers
+    slug = next((p.slug for p in known if provider in (p.name, p.slug)), generation.provider or "")
+    return {
+        "api": api_for(generation.model.api),
+        "provider_slug": slug,
+        "seed": request.get("seed"),
+        "parameters": request,
+        "reference_sha256": [reference.sha256 for reference in generation.references.all()],
+    }
+
+
+def _image_request_parameters(generation: Generation) -> dict:
+    sent = {
+        "aspect_ratio": generation.aspect_ratio,
+        "image_size": generation.image_size,
+        "n": generation.images_per_request if generation.images_per_request > 1 else None,
+    }
+    return {
+        key: value for key, value in (sent | (generation.parameters or {})).items() if value not in (None, "")
+    }
 
 
 def _save_images(
@@ -213,6 +260,8 @@ def _save_images(
             if usage and usage.cost_usd is not None and result.images
             else None
         )
+
+        recipe = _recipe(generation, result)
 
         def create_rows() -> list[Image]:
             with transaction.atomic():
@@ -238,6 +287,7 @@ def _save_images(
                         image_tokens=usage.image_tokens if usage else None,
                         cost_usd=per_image_cost,
                         latency_ms=latency_ms,
+                        recipe=recipe | {"seed": image.seed if image.seed is not None else recipe["seed"]},
                         model_text=result.text[:TEXT_LIMIT],
                     )
                     for image, stored_files in zip(result.images, stored, strict=True)

@@ -221,17 +221,7 @@ def _record_references(
 
 def generation_retry(*, generation: Generation, member, submission_key: str = "") -> Generation:
     """A new generation with the same prompt, model, choices, provider pin and references."""
-    references = [
-        ReferenceInput(
-            data=files.read_file(name=reference.file_name),
-            mime_type=reference.mime_type,
-            image_format=image_formats.FORMATS_BY_MIME[reference.mime_type],
-            width=reference.width,
-            height=reference.height,
-            source_image=reference.source_image,
-        )
-        for reference in generation.references.all()
-    ]
+    references = _references_of(generation)
     return generation_create(
         member=member,
         model=generation.model,
@@ -257,3 +247,41 @@ def _discard_references(stored: Sequence[tuple[str, bool]]) -> None:
     for name, created in stored:
         if created and not GenerationReference.objects.filter(file_name=name).exists():
             files.delete_file(name=name)
+
+
+def generation_run_again(*, image: Image, member) -> Generation:
+    """A generation from an image's recipe: its model, the provider that served it (pinned), its seed,
+    every parameter it was made with and its references; one image."""
+    model = ImageModel.objects.filter(openrouter_id=image.model_slug).first()
+    if model is None:
+        raise GenerationRefused(f"{image.model_slug} is no longer on the team's list.", field="model")
+    sent = dict(image.parameters or {})
+    parameters = {name: sent.get(name) for name in ("quality", "background", "output_format")}
+    parameters["seed"] = image.seed
+    references = _references_of(image.generation) if image.generation_id is not None else []
+    return generation_create(
+        member=member,
+        model=model,
+        prompt=image.prompt,
+        aspect_ratio=sent.get("aspect_ratio", ""),
+        image_size=sent.get("image_size", ""),
+        count=1,
+        parameters=parameters,
+        references=references,
+        provider=image.provider_slug,
+    )
+
+
+def _references_of(generation: Generation) -> list[ReferenceInput]:
+    """A generation's reference images, read back from their files, in order."""
+    return [
+        ReferenceInput(
+            data=files.read_file(name=reference.file_name),
+            mime_type=reference.mime_type,
+            image_format=image_formats.FORMATS_BY_MIME[reference.mime_type],
+            width=reference.width,
+            height=reference.height,
+            source_image=reference.source_image,
+        )
+        for reference in generation.references.all()
+    ]

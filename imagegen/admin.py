@@ -71,6 +71,19 @@ def _descriptor_table(descriptors: dict, overridden: frozenset = frozenset()) ->
     return format_html("<table>{}</table>", rows)
 
 
+DISCOVERED = [
+    "api",
+    "offered",
+    "providers_table",
+    "prices",
+    "supports_streaming",
+    "input_modalities",
+    "output_modalities",
+    "synced_at",
+    "last_seen_upstream",
+]
+
+
 @admin.register(ImageModel)
 class ImageModelAdmin(admin.ModelAdmin):
     form = ImageModelForm
@@ -89,37 +102,13 @@ class ImageModelAdmin(admin.ModelAdmin):
     list_filter = ["enabled", "api", "missing_upstream"]
     search_fields = ["name", "openrouter_id"]
     actions = ["enable_models", "disable_models", "make_default"]
-    readonly_fields = [
-        "api",
-        "offered",
-        "providers_table",
-        "prices",
-        "supports_streaming",
-        "input_modalities",
-        "output_modalities",
-        "synced_at",
-        "last_seen_upstream",
-        "created_at",
-        "updated_at",
-    ]
+    # What the sync keeps, shown read-only; `missing_upstream` stays editable (an admin may hide a model).
+    readonly_fields = [*DISCOVERED, "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["openrouter_id", "name", "description", "enabled", "is_default", "sort_order"]}),
         (
             "What OpenRouter says (read-only, kept by “Sync from OpenRouter”)",
-            {
-                "fields": [
-                    "api",
-                    "offered",
-                    "providers_table",
-                    "prices",
-                    "supports_streaming",
-                    "input_modalities",
-                    "output_modalities",
-                    "synced_at",
-                    "last_seen_upstream",
-                    "missing_upstream",
-                ]
-            },
+            {"fields": [*DISCOVERED, "missing_upstream"]},
         ),
         ("Admin override (a sync never changes it)", {"fields": ["parameters_override", "pricing_override"]}),
     ]

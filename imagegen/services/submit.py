@@ -222,12 +222,15 @@ def _record_references(
 def generation_retry(*, generation: Generation, member, submission_key: str = "") -> Generation:
     """A new generation with the same prompt, model, choices, provider pin and references."""
     references = _references_of(generation)
+    image_size = generation.image_size
+    if image_size == "1K" and not generation.model.offer().supports("resolution"):
+        image_size = ""  # the form sent 1K for every model before models described their sizes
     return generation_create(
         member=member,
         model=generation.model,
         prompt=generation.prompt,
         aspect_ratio=generation.aspect_ratio,
-        image_size=generation.image_size,
+        image_size=image_size,
         count=generation.count,
         parameters=generation.parameters,
         references=references,

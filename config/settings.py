@@ -320,8 +320,9 @@ OPENROUTER_IDLE_TIMEOUT = env_float("OPENROUTER_IDLE_TIMEOUT", 120, minimum=0.1)
 OPENROUTER_TOTAL_TIMEOUT = env_float("OPENROUTER_TOTAL_TIMEOUT", 600, minimum=1)
 OPENROUTER_MAX_ATTEMPTS = env_int("OPENROUTER_MAX_ATTEMPTS", 3, minimum=1, maximum=10)
 OPENROUTER_RETRY_AFTER_CAP = env_float("OPENROUTER_RETRY_AFTER_CAP", 60, minimum=0)
-# How images are requested: "chat" (chat completions with modalities) or "images" (the Image API).
-OPENROUTER_API = env_choice("OPENROUTER_API", "chat", ("chat", "images"))
+# How images are requested: "auto" (the API OpenRouter serves each model through, as the sync found it),
+# or one path for every model: "chat" (chat completions with modalities) or "images" (the Image API).
+OPENROUTER_API = env_choice("OPENROUTER_API", "auto", ("auto", "chat", "images"))
 # The stand-in is running in place of OpenRouter (set by `manage.py serve` when no key is given).
 OFFLINE_DEMO = env_bool("EASEL_OFFLINE_DEMO", False)
 

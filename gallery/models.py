@@ -25,12 +25,20 @@ class Image(models.Model):
     aspect_ratio = models.CharField("requested aspect ratio", max_length=8, blank=True)
     image_size = models.CharField("requested image size", max_length=8, blank=True)
     aspect_matches = models.BooleanField(
-        default=True, help_text="The actual size is within 2% of the ratio asked for."
+        default=True,
+        help_text="The picture has the shape asked for: the ratio's documented pixel size (or the provider's clamp).",
     )
     prompt = models.TextField()
     model_slug = models.CharField("model", max_length=200)
     model_name = models.CharField(max_length=200, blank=True)
     provider = models.CharField(max_length=100, blank=True)
+    provider_slug = models.CharField(max_length=100, blank=True)
+    # The recipe: the API that made it, the seed (sent, or returned by the provider), every parameter
+    # sent, and the SHA-256 of each reference image, in order.
+    api = models.CharField(max_length=8, blank=True)
+    seed = models.BigIntegerField(null=True, blank=True)
+    parameters = models.JSONField(default=dict, blank=True)
+    reference_sha256 = models.JSONField(default=list, blank=True)
     openrouter_generation_id = models.CharField("OpenRouter generation id", max_length=100, blank=True)
     prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
     completion_tokens = models.PositiveIntegerField(null=True, blank=True)

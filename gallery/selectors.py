@@ -433,8 +433,17 @@ def image_recipe(*, image: Image) -> dict[str, Any]:
     return {
         "format": "easel-recipe/1",
         "prompt": image.prompt,
-        "model": {"id": image.model_slug, "name": image.model_name, "provider": image.provider},
-        "parameters": {"aspect_ratio": image.aspect_ratio, "image_size": image.image_size},
+        "model": {
+            "id": image.model_slug,
+            "name": image.model_name,
+            "provider": image.provider,
+            "provider_slug": image.provider_slug,
+            "api": image.api,
+        },
+        "seed": image.seed,
+        "parameters": image.parameters
+        or {"aspect_ratio": image.aspect_ratio, "image_size": image.image_size},
+        "reference_sha256": list(image.reference_sha256),
         "reference_images": references,
         "result": {
             "file_name": image_download_name(image),

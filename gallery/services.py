@@ -2,10 +2,11 @@
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -126,6 +127,7 @@ def image_create(
     cost_usd: Decimal | None = None,
     latency_ms: int | None = None,
     model_text: str = "",
+    recipe: Mapping[str, Any] | None = None,
 ) -> Image:
     """The row for files already stored by image_files_store. Call inside the caller's transaction."""
     if not transaction.get_connection().in_atomic_block:
@@ -141,7 +143,11 @@ def image_create(
         height=height,
         aspect_ratio=aspect_ratio,
         image_size=image_size,
-        aspect_matches=aspect_ratios.aspect_matches(aspect_ratio, width, height) if aspect_ratio else True,
+        aspect_matches=(
+            aspect_ratios.aspect_matches(aspect_ratio, width, height, image_size=image_size)
+            if aspect_ratio
+            else True
+        ),
         prompt=prompt,
         model_slug=model_slug,
         model_name=model_name,
@@ -153,7 +159,12 @@ def image_create(
         cost_usd=cost_usd,
         latency_ms=latency_ms,
         model_text=model_text,
+        # The recipe: api, provider_slug, seed, parameters (every one sent), reference_sha256.
+        **{key: value for key, value in (recipe or {}).items() if key in RECIPE_FIELDS},
     )
+
+
+RECIPE_FIELDS = frozenset({"api", "provider_slug", "seed", "parameters", "reference_sha256"})
 
 
 # --- Trash ------------------------------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
@@ -32,10 +34,8 @@ def _remix_initial(request) -> tuple[dict, object]:
     model = selectors.models_selectable().filter(openrouter_id=source.model_slug).first()
     if model:
         initial["model"] = model.pk
-        if source.aspect_ratio in model.aspect_ratios:
-            initial["aspect_ratio"] = source.aspect_ratio
-        if source.image_size in model.image_sizes:
-            initial["image_size"] = source.image_size
+        # What the model no longer offers falls back to its default, and the form says so.
+        initial |= {"aspect_ratio": source.aspect_ratio, "image_size": source.image_size}
     if request.GET.get("edit"):
         initial["reference_picks"] = [source.pk]
         include = source
@@ -92,15 +92,16 @@ def _initial_after_submit(form: GenerateForm) -> dict:
         "aspect_ratio": data["aspect_ratio"],
         "image_size": data["image_size"],
         "count": data["count"],
+        **{name: data.get(name) for name in ("quality", "background", "output_format", "seed")},
     }
 
 
 @require_GET
 def model_options(request):
-    """The choices that depend on the model (ratios, sizes, references), re-rendered when it changes."""
-    initial = {
-        key: request.GET[key] for key in ("model", "aspect_ratio", "image_size") if request.GET.get(key)
-    }
+    """The choices that depend on the model (its controls, references, the estimate), re-rendered when
+    the model or a choice changes: choices the model also offers are kept, the rest reset visibly."""
+    fields = ("prompt", "model", *GenerateForm.MODEL_FIELDS)
+    initial = {key: request.GET[key] for key in fields if request.GET.get(key)}
     form = _generate_form(request, initial=initial)
     return render(request, "imagegen/generate.html#model_options", {"form": form})
 
@@ -147,3 +148,18 @@ def generation_retry(request, pk: int):
     if not request.htmx:
         return redirect("imagegen:generate")
     return render(request, "imagegen/generate.html#retried", {"generation": generation})
+
+
+@require_POST
+def run_again_exactly(request, pk: int):
+    """The image's recipe again: same model, provider pinned, seed, parameters and references."""
+    image = selectors.image_for_remix(viewer=request.user, pk=pk)
+    if image is None:
+        raise Http404("No such image.")
+    try:
+        services.generation_run_again(image=image, member=request.user)
+    except GenerationRefused as refused:
+        messages.error(request, f"Could not run it again exactly: {refused.message} Remix it instead.")
+        return redirect("gallery:image_detail", pk)
+    messages.success(request, "Running it again exactly: the new image appears below when it is done.")
+    return redirect("imagegen:generate")

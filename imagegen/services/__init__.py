@@ -19,7 +19,9 @@ from imagegen.services.submit import (
     ReferenceInput,
     generation_check,
     generation_create,
+    generation_estimate,
     generation_retry,
+    generation_run_again,
 )
 from imagegen.services.workers import (
     WorkerIdentity,
@@ -40,8 +42,10 @@ __all__ = [
     "describe_failure",
     "generation_check",
     "generation_create",
+    "generation_estimate",
     "generation_retry",
     "generation_run",
+    "generation_run_again",
     "generations_heartbeat",
     "generations_recover",
     "with_database_retry",

@@ -6,6 +6,7 @@ parallel. Every path ends in "succeeded" or "failed": errors become a message a 
 images are stored as they land.
 """
 
+import dataclasses
 import logging
 import threading
 import time
@@ -23,7 +24,7 @@ from core import money
 from gallery import files
 from gallery import services as gallery_services
 from gallery.models import Image
-from imagegen.client import openrouter_client
+from imagegen.client import api_for, openrouter_client
 from imagegen.models import Generation
 from imagegen.services.progress import TEXT_LIMIT, ProgressRecorder
 from imagegen.services.retry import with_database_retry
@@ -75,26 +76,34 @@ def generation_run(
             _active.discard(generation.pk)
 
 
+def _requests_of(generation: Generation, api: str) -> tuple[int, int]:
+    """(requests, images in each): the Image API makes `images_per_request` at once; chat makes one."""
+    per_request = max(1, generation.images_per_request) if api == "images" else 1
+    return -(-generation.count // per_request), per_request
+
+
 def _run_claimed(generation: Generation, client: openrouter.OpenRouterClient | None) -> None:
-    recorder = ProgressRecorder(generation_id=generation.pk, count=generation.count)
+    api = client.api.name if client is not None else api_for(generation.model.api)
+    requests, per_request = _requests_of(generation, api)
+    recorder = ProgressRecorder(generation_id=generation.pk, count=requests)
     recorder.start()
     outcomes: list[RequestOutcome] = []
     try:
         try:
-            request = _image_request(generation)
-            client = client or openrouter_client()
+            request = _image_request(generation, n=per_request)
+            client = client or openrouter_client(api=api)
         except openrouter.OpenRouterError as error:
             outcomes = [RequestOutcome(index=0, error=error)]
         else:
-            if generation.count == 1:
+            if requests == 1:
                 outcomes = [_run_request(generation, request, 0, client, recorder)]
             else:
                 with ThreadPoolExecutor(
-                    max_workers=generation.count, thread_name_prefix=f"gen{generation.pk}"
+                    max_workers=requests, thread_name_prefix=f"gen{generation.pk}"
                 ) as pool:
                     futures = [
                         pool.submit(_run_request_in_thread, generation, request, index, client, recorder)
-                        for index in range(generation.count)
+                        for index in range(requests)
                     ]
                     outcomes = [future.result() for future in futures]
     except Exception:
@@ -121,13 +130,14 @@ def _claim(generation_id: int, worker_id: str) -> Generation | None:
     return Generation.objects.select_related("model", "member").get(pk=generation_id)
 
 
-def _image_request(generation: Generation) -> openrouter.ImageRequest:
+def _image_request(generation: Generation, *, n: int = 1) -> openrouter.ImageRequest:
     references = tuple(
         openrouter.ReferenceImage(
             data=files.read_file(name=reference.file_name), mime_type=reference.mime_type
         )
         for reference in generation.references.all()
     )
+    chosen = generation.parameters or {}
     return openrouter.ImageRequest(
         model=generation.model.openrouter_id,
         prompt=generation.prompt,
@@ -135,6 +145,12 @@ def _image_request(generation: Generation) -> openrouter.ImageRequest:
         aspect_ratio=generation.aspect_ratio or None,
         image_size=generation.image_size or None,
         reference_images=references,
+        n=n,
+        seed=chosen.get("seed"),
+        quality=chosen.get("quality") or None,
+        background=chosen.get("background") or None,
+        output_format=chosen.get("output_format") or None,
+        provider_only=(generation.provider,) if generation.provider else (),
     )
 
 
@@ -175,6 +191,8 @@ def _run_request(
     latency_ms = round((time.monotonic() - started) * 1000)
     recorder.set_stage(index, Generation.Stage.SAVING)
     try:
+        if not result.provider:
+            result = dataclasses.replace(result, provider=_provider_that_served(generation, result, client))
         images = _save_images(generation, index, result, latency_ms)
     except Exception:
         logger.exception("Saving the images of generation %s failed", generation.pk)
@@ -182,6 +200,50 @@ def _run_request(
         return RequestOutcome(index=index, result=result, save_error=True)
     recorder.set_stage(index, Generation.Stage.DONE)
     return RequestOutcome(index=index, result=result, images=images)
+
+
+def _provider_that_served(
+    generation: Generation, result: openrouter.GenerationResult, client: openrouter.OpenRouterClient
+) -> str | None:
+    """The Image API's answer names no provider: the pinned one, the model's only one, or what OpenRouter
+    recorded for the generation (best effort: the recipe says "not reported" without it)."""
+    providers = generation.model.offer().providers
+    if generation.provider or len(providers) == 1:
+        return generation.provider or providers[0].name
+    if not result.generation_id:
+        return None
+    try:
+        return client.generation_info(result.generation_id).provider_name
+    except openrouter.OpenRouterError as error:
+        logger.info("No provider recorded for %s: %s", result.generation_id, error.message)
+        return None
+
+
+def _recipe(generation: Generation, result: openrouter.GenerationResult) -> dict:
+    """What it takes to make the image again: the API, the provider (as a slug, to pin), the seed sent
+    (an image's own echoed seed wins), every parameter sent and the SHA-256 of each reference."""
+    request = _image_request_parameters(generation)
+    provider = result.provider or ""
+    known = generation.model.offer().providers
+    slug = next((p.slug for p in known if provider in (p.name, p.slug)), generation.provider or "")
+    return {
+        "api": api_for(generation.model.api),
+        "provider_slug": slug,
+        "seed": request.get("seed"),
+        "parameters": request,
+        "reference_sha256": [reference.sha256 for reference in generation.references.all()],
+    }
+
+
+def _image_request_parameters(generation: Generation) -> dict:
+    sent = {
+        "aspect_ratio": generation.aspect_ratio,
+        "image_size": generation.image_size,
+        "n": generation.images_per_request if generation.images_per_request > 1 else None,
+    }
+    return {
+        key: value for key, value in (sent | (generation.parameters or {})).items() if value not in (None, "")
+    }
 
 
 def _save_images(
@@ -198,6 +260,8 @@ def _save_images(
             if usage and usage.cost_usd is not None and result.images
             else None
         )
+
+        recipe = _recipe(generation, result)
 
         def create_rows() -> list[Image]:
             with transaction.atomic():
@@ -223,6 +287,7 @@ def _save_images(
                         image_tokens=usage.image_tokens if usage else None,
                         cost_usd=per_image_cost,
                         latency_ms=latency_ms,
+                        recipe=recipe | {"seed": image.seed if image.seed is not None else recipe["seed"]},
                         model_text=result.text[:TEXT_LIMIT],
                     )
                     for image, stored_files in zip(result.images, stored, strict=True)

@@ -21,7 +21,7 @@ def running(member, image_models):
             model=image_models["google/gemini-2.5-flash-image"],
             prompt="a cliff",
             aspect_ratio="1:1",
-            image_size="1K",
+            image_size="",
             count=1,
         )
         task = DBTaskResult.objects.get(args_kwargs__kwargs__generation_id=generation.pk)
@@ -137,7 +137,7 @@ def test_a_queued_generation_whose_task_was_lost_is_queued_again(member, image_m
         model=image_models["google/gemini-2.5-flash-image"],
         prompt="a lost task",
         aspect_ratio="1:1",
-        image_size="1K",
+        image_size="",
         count=1,
     )
     long_ago = timezone.now() - timedelta(seconds=settings.HEARTBEAT_STALE_SECONDS + 5)
@@ -160,7 +160,7 @@ def test_a_queued_generation_waiting_for_a_worker_is_left_alone(member, image_mo
         model=image_models["google/gemini-2.5-flash-image"],
         prompt="patient",
         aspect_ratio="1:1",
-        image_size="1K",
+        image_size="",
         count=1,
     )
     long_ago = timezone.now() - timedelta(seconds=settings.HEARTBEAT_STALE_SECONDS + 5)

@@ -132,6 +132,12 @@ ROWS = [
         members(302, other=404),
         effect=retried_only_by(OWNER, STAFF),
     ),
+    Row(
+        "imagegen:run_again_exactly",
+        "POST",
+        url("imagegen:run_again_exactly", image_pk),
+        members(302),
+    ),
     # Gallery
     Row("gallery:index", "GET", url("gallery:index"), members(200)),
     Row("gallery:image_detail", "GET", url("gallery:image_detail", image_pk), members(200)),

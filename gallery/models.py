@@ -4,6 +4,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 
+class CredentialsStatus(models.TextChoices):
+    """Whether an original carries C2PA Content Credentials (gallery/credentials.py reads them)."""
+
+    NOT_READ = "", "not read yet"
+    NONE = "none", "none"
+    PRESENT = "present", "present"
+    UNREADABLE = "unreadable", "unreadable"
+
+
 class Image(models.Model):
     """A generated image in the team gallery. The original bytes are kept unchanged under a content-hash name."""
 
@@ -38,6 +47,12 @@ class Image(models.Model):
     cost_usd = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
     latency_ms = models.PositiveIntegerField(null=True, blank=True)
     model_text = models.TextField("model's text", blank=True)
+    credentials_status = models.CharField(
+        "Content Credentials", max_length=12, choices=CredentialsStatus, default="", blank=True
+    )
+    credentials = models.JSONField(
+        "Content Credentials summary", default=dict, blank=True, help_text="What the manifest says."
+    )
     created_at = models.DateTimeField(default=timezone.now)
     trashed_at = models.DateTimeField(null=True, blank=True)
 
@@ -51,6 +66,11 @@ class Image(models.Model):
             models.Index(fields=["model_slug", "-created_at", "-id"], name="image_model_recent"),
             models.Index(fields=["aspect_ratio", "-created_at", "-id"], name="image_ratio_recent"),
             models.Index(fields=["trashed_at"], name="image_trashed", condition=Q(trashed_at__isnull=False)),
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="image_credentials_recent",
+                condition=Q(credentials_status__in=["present", "unreadable"]),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -59,6 +79,10 @@ class Image(models.Model):
     @property
     def is_trashed(self) -> bool:
         return self.trashed_at is not None
+
+    @property
+    def has_content_credentials(self) -> bool:
+        return self.credentials_status in (CredentialsStatus.PRESENT, CredentialsStatus.UNREADABLE)
 
 
 class Favourite(models.Model):

@@ -155,6 +155,8 @@ def _grid_response(request, *, template: str, collection):
 @require_GET
 def image_detail(request, pk):
     image = selectors.image_get_visible(viewer=request.user, pk=pk)
+    # Images stored before Easel read Content Credentials get theirs read once, here.
+    image = services.image_credentials_read(image=image)
     query = GalleryFilterForm(request.GET).gallery_query()
     if image.is_trashed:
         previous = following = None

@@ -127,3 +127,34 @@ class CollectionItem(models.Model):
 
     def __str__(self) -> str:
         return f"Image {self.image_id} in collection {self.collection_id}"
+
+
+class ImageParent(models.Model):
+    """One "made from" link of the lineage: `child` was made from `parent`.
+
+    A link always points from a newer image to an older one (the check below), so a family can have no
+    cycle. The imagegen app records them when a generation's images are stored (remix, edit with
+    reference images, retry); issue 14's "Run again exactly" records RUN_AGAIN the same way
+    (gallery.services.image_parents_record). A compare board is a set of images, not a parent: it will
+    link images to its board in its own table and need nothing here.
+    """
+
+    class Kind(models.TextChoices):
+        REMIX = "remix", "remix of"
+        EDIT = "edit", "edit of"
+        RETRY = "retry", "retry of"
+        RUN_AGAIN = "run_again", "run again exactly of"
+
+    child = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="parent_links")
+    parent = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="child_links")
+    kind = models.CharField(max_length=16, choices=Kind)
+
+    class Meta:
+        ordering = ["child", "parent"]
+        constraints = [
+            models.UniqueConstraint(fields=["child", "parent", "kind"], name="one_link_per_kind"),
+            models.CheckConstraint(condition=Q(parent__lt=models.F("child")), name="lineage_points_back"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Image {self.child_id} is a {self.get_kind_display()} image {self.parent_id}"

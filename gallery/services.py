@@ -15,7 +15,7 @@ from django.utils import timezone
 from core import aspect_ratios, image_formats
 from gallery import files, selectors
 from gallery.credentials import NO_CREDENTIALS, ContentCredentials, read_content_credentials
-from gallery.models import Collection, CollectionItem, CredentialsStatus, Favourite, Image
+from gallery.models import Collection, CollectionItem, CredentialsStatus, Favourite, Image, ImageParent
 from gallery.signals import file_still_used, images_trashed
 
 logger = logging.getLogger("easel.gallery")
@@ -195,6 +195,19 @@ def image_create(
         cost_usd=cost_usd,
         latency_ms=latency_ms,
         model_text=model_text,
+    )
+
+
+def image_parents_record(*, child: Image, parents: Iterable[tuple[int, str]]) -> None:
+    """Record what `child` was made from: (parent image id, ImageParent.Kind) pairs.
+
+    Only older images can be parents (the table's check), so a lineage never has a cycle; a pair already
+    recorded is left as it is.
+    """
+    links = {(parent_id, kind) for parent_id, kind in parents if parent_id < child.pk}
+    ImageParent.objects.bulk_create(
+        [ImageParent(child=child, parent_id=parent_id, kind=kind) for parent_id, kind in sorted(links)],
+        ignore_conflicts=True,
     )
 
 

@@ -23,6 +23,7 @@ from core import money
 from gallery import files
 from gallery import services as gallery_services
 from gallery.models import Image
+from imagegen import selectors
 from imagegen.client import openrouter_client
 from imagegen.models import Generation
 from imagegen.services.progress import TEXT_LIMIT, ProgressRecorder
@@ -200,8 +201,9 @@ def _save_images(
         )
 
         def create_rows() -> list[Image]:
+            parents = selectors.generation_lineage_parents(generation=generation)
             with transaction.atomic():
-                return [
+                rows = [
                     gallery_services.image_create(
                         owner=generation.member,
                         stored=stored_files,
@@ -227,6 +229,9 @@ def _save_images(
                     )
                     for image, stored_files in zip(result.images, stored, strict=True)
                 ]
+                for row in rows:
+                    gallery_services.image_parents_record(child=row, parents=parents)
+                return rows
 
         return with_database_retry(create_rows)
     except BaseException:

@@ -78,6 +78,7 @@ def generation_create(
     references: Sequence[ReferenceInput] = (),
     submission_key: str = "",
     retry_of: Generation | None = None,
+    remix_of=None,
 ) -> Generation:
     """Record a generation and queue it. A repeated `submission_key` (a double-click) returns the first one."""
     generation_check(
@@ -107,6 +108,7 @@ def generation_create(
                 count=count,
                 submission_key=submission_key,
                 retry_of=retry_of,
+                remix_of=remix_of,
                 reserved_usd=reserved_usd,
             )
             _record_references(generation=generation, references=references, stored=stored)

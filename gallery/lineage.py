@@ -8,14 +8,14 @@ thumbnail, owner or cost.
 """
 
 import difflib
+import html
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
-from django.utils.text import Truncator
+from django.utils.safestring import SafeString, mark_safe
 
 from gallery.models import Image, ImageParent
 from gallery.selectors import images_in_gallery
@@ -25,14 +25,25 @@ STRIP_LIMIT = 24
 KIND_LABELS = dict(ImageParent.Kind.choices)
 
 
+class Seen(NamedTuple):
+    """What a lineage shows of an image the viewer may see (a light row: a family has hundreds)."""
+
+    pk: int
+    prompt: str
+    cost_usd: Decimal | None
+    thumbnail_width: int
+    thumbnail_height: int
+
+
 @dataclass
 class Relative:
     """An image in a lineage strip or family; `image` is None when the viewer may not see it."""
 
     pk: int
     kinds: list[str]
-    image: Image | None
+    image: Seen | None
     prompt_changes: list[tuple[str, str]] = field(default_factory=list)
+    url: str = ""  # the image page, for one the viewer may see
 
     @property
     def kind_label(self) -> str:
@@ -54,8 +65,9 @@ def prompt_changes(before: str, after: str) -> list[tuple[str, str]]:
     return pieces
 
 
-def _visible(viewer, ids) -> dict[int, Image]:
-    return {image.pk: image for image in images_in_gallery(viewer=viewer).filter(pk__in=list(ids))}
+def _visible(viewer, ids) -> dict[int, Seen]:
+    rows = images_in_gallery(viewer=viewer).filter(pk__in=list(ids)).order_by().values_list(*Seen._fields)
+    return {row[0]: Seen(*row) for row in rows}
 
 
 def _relatives(viewer, links: list[tuple[int, str]]) -> list[Relative]:
@@ -112,10 +124,9 @@ def image_family(*, viewer, image: Image) -> Family:
     with connection.cursor() as cursor:
         cursor.execute(FAMILY_SQL, [image.pk, FAMILY_LIMIT])
         ids = sorted(row[0] for row in cursor.fetchall())
+    # A link's parent is in the family whenever its child is.
     links = list(
-        ImageParent.objects.filter(child_id__in=ids, parent_id__in=ids).values_list(
-            "parent_id", "child_id", "kind"
-        )
+        ImageParent.objects.filter(child_id__in=ids).order_by().values_list("parent_id", "child_id", "kind")
     )
     shown = _visible(viewer, ids)
     kinds: dict[int, list[str]] = {}
@@ -126,7 +137,16 @@ def image_family(*, viewer, image: Image) -> Family:
     depth: dict[int, int] = {}
     for pk in ids:  # ids ascend and links point back in time: every parent's depth is known first
         depth[pk] = 1 + max((depth[p] for p in parents.get(pk, ())), default=-1)
-    members = [Relative(pk=pk, kinds=sorted(set(kinds.get(pk, []))), image=shown.get(pk)) for pk in ids]
+    url_of = _image_url_pattern()  # one reverse() for hundreds of links
+    members = [
+        Relative(
+            pk=pk,
+            kinds=sorted(set(kinds.get(pk, []))),
+            image=shown.get(pk),
+            url=url_of.format(pk) if pk in shown else "",
+        )
+        for pk in ids
+    ]
     costs = [
         member.image.cost_usd for member in members if member.image and member.image.cost_usd is not None
     ]
@@ -141,6 +161,7 @@ def image_family(*, viewer, image: Image) -> Family:
 
 # --- The family tree, drawn as SVG (built here: 500 nodes through template tags took most of the page) ----
 STEP_X, STEP_Y, RADIUS, MARGIN = 34, 34, 11, 20
+TITLE_PROMPT = 80
 
 
 def family_tree_svg(*, family: Family, current_pk: int) -> SafeString:
@@ -152,42 +173,39 @@ def family_tree_svg(*, family: Family, current_pk: int) -> SafeString:
         for level, row in rows.items()
         for index, pk in enumerate(row)
     }
-    width = MARGIN * 2 + STEP_X * (max(len(row) for row in rows.values()) - 1)
-    height = MARGIN * 2 + STEP_Y * (max(rows) if rows else 0)
-    lines = format_html_join(
-        "",
-        '<line x1="{}" y1="{}" x2="{}" y2="{}" class="lineage-link lineage-{}"/>',
-        ((*position[parent], *position[child], kind) for parent, child, kind in family.links),
+    width = MARGIN * 2 + STEP_X * (max((len(row) for row in rows.values()), default=1) - 1)
+    height = MARGIN * 2 + STEP_Y * max(rows, default=0)
+    # Plain strings: every value is a number or a known kind except the prompt, which is escaped.
+    lines = "".join(
+        '<line x1="{}" y1="{}" x2="{}" y2="{}" class="lineage-link lineage-{}"/>'.format(
+            *position[parent], *position[child], KIND_CSS.get(kind, "other")
+        )
+        for parent, child, kind in family.links
     )
-    url_of = reverse("gallery:image_detail", args=[0]).replace("/0/", "/{}/")
-    nodes = format_html_join(
-        "", "{}", ((_node(m, position[m.pk], m.pk == current_pk, url_of),) for m in family.members)
-    )
-    return format_html(
-        '<svg class="lineage-tree" role="img" aria-labelledby="lineage-tree-title" width="{}" height="{}" '
-        'viewBox="0 0 {} {}"><title id="lineage-tree-title">The family of image {}: {} images, each '
-        "below what it was made from</title>{}{}</svg>",
-        width,
-        height,
-        width,
-        height,
-        current_pk,
-        family.size,
-        lines,
-        nodes,
+    nodes = "".join(_node(m, position[m.pk], m.pk == current_pk) for m in family.members)
+    return mark_safe(  # noqa: S308 (numbers, fixed words, and prompts through html.escape)
+        f'<svg class="lineage-tree" role="img" aria-labelledby="lineage-tree-title" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}"><title id="lineage-tree-title">The family of image '
+        f"{current_pk}: {family.size} images, each below what it was made from</title>{lines}{nodes}</svg>"
     )
 
 
-def _node(member: Relative, at: tuple[int, int], current: bool, url_of: str) -> SafeString:
+KIND_CSS = {kind: kind.replace("_", "-") for kind in ImageParent.Kind.values}
+
+
+def _image_url_pattern() -> str:
+    return reverse("gallery:image_detail", args=[0]).replace("/0/", "/{}/")
+
+
+def _node(member: Relative, at: tuple[int, int], current: bool) -> str:
     x, y = at
     css = (
         "lineage-node" + (" lineage-current" if current else "") + ("" if member.image else " lineage-hidden")
     )
-    circle = format_html('<circle cx="{}" cy="{}" r="{}" class="{}"/>', x, y, RADIUS, css)
+    circle = f'<circle cx="{x}" cy="{y}" r="{RADIUS}" class="{css}"/>'
     if member.image is None:
-        return format_html(
-            "<g><title>An image you can't see (in the trash or not in the gallery)</title>{}</g>", circle
-        )
+        return f"<g><title>An image you can't see (in the trash or not in the gallery)</title>{circle}</g>"
     title = f"Image {member.pk}" + (f" ({member.kind_label})" if member.kinds else "")
-    title += ": " + Truncator(member.image.prompt).chars(80)
-    return format_html('<a href="{}"><title>{}</title>{}</a>', url_of.format(member.pk), title, circle)
+    prompt = member.image.prompt
+    title += ": " + (prompt if len(prompt) <= TITLE_PROMPT else prompt[: TITLE_PROMPT - 1] + "…")
+    return f'<a href="{member.url}"><title>{html.escape(title)}</title>{circle}</a>'

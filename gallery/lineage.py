@@ -97,7 +97,7 @@ def image_made_from_this(*, viewer, image: Image, limit: int = STRIP_LIMIT) -> t
 
 FAMILY_SQL = """
 WITH RECURSIVE family(id) AS (
-    SELECT %s
+    SELECT CAST(%s AS BIGINT)
     UNION
     SELECT CASE WHEN link.child_id = family.id THEN link.parent_id ELSE link.child_id END
     FROM gallery_imageparent AS link JOIN family ON link.child_id = family.id OR link.parent_id = family.id

@@ -4,6 +4,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 
+class CredentialsStatus(models.TextChoices):
+    """Whether an original carries C2PA Content Credentials (gallery/credentials.py reads them)."""
+
+    NOT_READ = "", "not read yet"
+    NONE = "none", "none"
+    PRESENT = "present", "present"
+    UNREADABLE = "unreadable", "unreadable"
+
+
 class Image(models.Model):
     """A generated image in the team gallery. The original bytes are kept unchanged under a content-hash name."""
 
@@ -46,6 +55,12 @@ class Image(models.Model):
     cost_usd = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
     latency_ms = models.PositiveIntegerField(null=True, blank=True)
     model_text = models.TextField("model's text", blank=True)
+    credentials_status = models.CharField(
+        "Content Credentials", max_length=12, choices=CredentialsStatus, default="", blank=True
+    )
+    credentials = models.JSONField(
+        "Content Credentials summary", default=dict, blank=True, help_text="What the manifest says."
+    )
     created_at = models.DateTimeField(default=timezone.now)
     trashed_at = models.DateTimeField(null=True, blank=True)
 
@@ -59,6 +74,11 @@ class Image(models.Model):
             models.Index(fields=["model_slug", "-created_at", "-id"], name="image_model_recent"),
             models.Index(fields=["aspect_ratio", "-created_at", "-id"], name="image_ratio_recent"),
             models.Index(fields=["trashed_at"], name="image_trashed", condition=Q(trashed_at__isnull=False)),
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="image_credentials_recent",
+                condition=Q(credentials_status__in=["present", "unreadable"]),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -67,6 +87,10 @@ class Image(models.Model):
     @property
     def is_trashed(self) -> bool:
         return self.trashed_at is not None
+
+    @property
+    def has_content_credentials(self) -> bool:
+        return self.credentials_status in (CredentialsStatus.PRESENT, CredentialsStatus.UNREADABLE)
 
 
 class Favourite(models.Model):
@@ -111,3 +135,34 @@ class CollectionItem(models.Model):
 
     def __str__(self) -> str:
         return f"Image {self.image_id} in collection {self.collection_id}"
+
+
+class ImageParent(models.Model):
+    """One "made from" link of the lineage: `child` was made from `parent`.
+
+    A link always points from a newer image to an older one (the check below), so a family can have no
+    cycle. The imagegen app records them when a generation's images are stored (remix, edit with
+    reference images, retry); issue 14's "Run again exactly" records RUN_AGAIN the same way
+    (gallery.services.image_parents_record). A compare board is a set of images, not a parent: it will
+    link images to its board in its own table and need nothing here.
+    """
+
+    class Kind(models.TextChoices):
+        REMIX = "remix", "remix of"
+        EDIT = "edit", "edit of"
+        RETRY = "retry", "retry of"
+        RUN_AGAIN = "run_again", "run again exactly of"
+
+    child = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="parent_links")
+    parent = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="child_links")
+    kind = models.CharField(max_length=16, choices=Kind)
+
+    class Meta:
+        ordering = ["child", "parent"]
+        constraints = [
+            models.UniqueConstraint(fields=["child", "parent", "kind"], name="one_link_per_kind"),
+            models.CheckConstraint(condition=Q(parent__lt=models.F("child")), name="lineage_points_back"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Image {self.child_id} is a {self.get_kind_display()} image {self.parent_id}"

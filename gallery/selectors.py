@@ -22,7 +22,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from core.ids import parse_id
-from gallery.models import Collection, CollectionItem, Favourite, Image
+from gallery.models import Collection, CollectionItem, CredentialsStatus, Favourite, Image
 from gallery.search import matching_ids_sql, search_words
 from gallery.serving import image_download_name
 
@@ -139,6 +139,7 @@ class GalleryQuery:
     date_to: dt.date | None = None
     favourites: bool = False
     mine: bool = False
+    credentials: bool = False
     sort: str = NEWEST
     collection_id: int | None = None
 
@@ -153,6 +154,7 @@ class GalleryQuery:
             "date_to": self.date_to.isoformat() if self.date_to else "",
             "favourites": "1" if self.favourites else "",
             "mine": "1" if self.mine else "",
+            "credentials": "1" if self.credentials else "",
             "sort": "" if self.sort == NEWEST else self.sort,
             "collection": self.collection_id if with_collection and self.collection_id else "",
         }
@@ -192,6 +194,11 @@ def images_matching(*, viewer, query: GalleryQuery) -> QuerySet[Image]:
         images = images.filter(owner=viewer)
     if query.aspect_ratio:
         images = images.filter(aspect_ratio=query.aspect_ratio)
+    if query.credentials:
+        # An unreadable manifest is still one the file carries (its page says it can't be read).
+        images = images.filter(
+            credentials_status__in=[CredentialsStatus.PRESENT, CredentialsStatus.UNREADABLE]
+        )
     if query.date_from:
         images = images.filter(created_at__gte=_start_of(query.date_from))
     if query.date_to:

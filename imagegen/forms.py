@@ -8,6 +8,7 @@ from django.utils.functional import lazy
 
 import openrouter
 from core import aspect_ratios, image_formats
+from core.ids import MAX_ID
 from core.money import usd
 from gallery import files
 from gallery.forms import IdModelMultipleChoiceField
@@ -161,6 +162,8 @@ class GenerateForm(forms.Form):
         label="Or pick from the gallery", queryset=Image.objects.none(), required=False
     )
     submission_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    # Set by ?remix=<image>; the view checks the viewer may see that image before recording the lineage.
+    remix_of = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_ID)
 
     def __init__(self, *args, models, pick_candidates, model_list: list[ImageModel] | None = None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -211,6 +211,14 @@ class Generation(models.Model):
     retry_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
     )
+    # The gallery image whose "Remix" opened the form (its lineage: the new images are remixes of it).
+    remix_of = models.ForeignKey(
+        "gallery.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="remixes"
+    )
+    # The gallery image whose "Run again exactly" made this one (its lineage: kind run_again).
+    run_again_of = models.ForeignKey(
+        "gallery.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs_again"
+    )
     # Sent by the form; a second submit with the same key (a double-click) returns the first generation.
     submission_key = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

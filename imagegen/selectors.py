@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from core.ids import parse_id
 from core.money import stored
-from gallery.models import Image
+from gallery.models import Image, ImageParent
 from gallery.selectors import image_get_visible, images_in_gallery
 from imagegen.models import Generation, ImageModel, Worker, error_kind_label
 
@@ -136,6 +136,23 @@ def image_for_remix(*, viewer, pk) -> Image | None:
         return image_get_visible(viewer=viewer, pk=pk, allow_trashed=False)
     except Http404:
         return None
+
+
+def generation_lineage_parents(*, generation: Generation) -> list[tuple[int, str]]:
+    """The gallery images a generation's images are made from, and how: (image id, ImageParent.Kind)."""
+    parents: list[tuple[int, str]] = []
+    if generation.remix_of_id:
+        parents.append((generation.remix_of_id, ImageParent.Kind.REMIX))
+    references = generation.references.filter(source_image__isnull=False).values_list(
+        "source_image_id", flat=True
+    )
+    parents += [(pk, ImageParent.Kind.EDIT) for pk in references]
+    if generation.run_again_of_id:
+        parents.append((generation.run_again_of_id, ImageParent.Kind.RUN_AGAIN))
+    if generation.retry_of_id:
+        earlier = Image.objects.filter(generation_id=generation.retry_of_id).values_list("pk", flat=True)
+        parents += [(pk, ImageParent.Kind.RETRY) for pk in earlier]
+    return parents
 
 
 def money_total(field_name: str) -> Coalesce:

@@ -31,6 +31,8 @@ def _remix_initial(request) -> tuple[dict, object]:
     if source is None:
         return initial, include
     initial["prompt"] = source.prompt
+    if not request.GET.get("edit"):
+        initial["remix_of"] = source.pk
     model = selectors.models_selectable().filter(openrouter_id=source.model_slug).first()
     if model:
         initial["model"] = model.pk
@@ -59,7 +61,10 @@ def generate(request):
     form = _generate_form(request, data=request.POST, files=request.FILES)
     if form.is_valid():
         try:
-            generation = services.generation_create(member=request.user, **form.generation_fields())
+            remix_of = selectors.image_for_remix(viewer=request.user, pk=form.cleaned_data.get("remix_of"))
+            generation = services.generation_create(
+                member=request.user, remix_of=remix_of, **form.generation_fields()
+            )
         except GenerationRefused as refused:
             form.add_error(refused.field, refused.message)
         else:
@@ -93,6 +98,7 @@ def _initial_after_submit(form: GenerateForm) -> dict:
         "image_size": data["image_size"],
         "count": data["count"],
         **{name: data.get(name) for name in ("quality", "background", "output_format", "seed")},
+        "remix_of": data.get("remix_of"),
     }
 
 

@@ -24,6 +24,7 @@ from core import money
 from gallery import files
 from gallery import services as gallery_services
 from gallery.models import Image
+from imagegen import selectors
 from imagegen.client import api_for, openrouter_client
 from imagegen.models import Generation
 from imagegen.services.progress import TEXT_LIMIT, ProgressRecorder
@@ -264,8 +265,9 @@ def _save_images(
         recipe = _recipe(generation, result)
 
         def create_rows() -> list[Image]:
+            parents = selectors.generation_lineage_parents(generation=generation)
             with transaction.atomic():
-                return [
+                rows = [
                     gallery_services.image_create(
                         owner=generation.member,
                         stored=stored_files,
@@ -292,6 +294,9 @@ def _save_images(
                     )
                     for image, stored_files in zip(result.images, stored, strict=True)
                 ]
+                for row in rows:
+                    gallery_services.image_parents_record(child=row, parents=parents)
+                return rows
 
         return with_database_retry(create_rows)
     except BaseException:

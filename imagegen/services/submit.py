@@ -150,6 +150,8 @@ def generation_create(
     submission_key: str = "",
     retry_of: Generation | None = None,
     provider: str = "",
+    remix_of=None,
+    run_again_of=None,
 ) -> Generation:
     """Record a generation and queue it. A repeated `submission_key` (a double-click) returns the first one.
 
@@ -181,6 +183,8 @@ def generation_create(
                 provider=provider,
                 submission_key=submission_key,
                 retry_of=retry_of,
+                remix_of=remix_of,
+                run_again_of=run_again_of,
                 reserved_usd=reserved_usd,
             )
             _record_references(generation=generation, references=references, stored=stored)
@@ -272,6 +276,7 @@ def generation_run_again(*, image: Image, member) -> Generation:
         parameters=parameters,
         references=references,
         provider=image.provider_slug,
+        run_again_of=image,
     )
 
 

@@ -8,7 +8,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from gallery.models import Image
+from gallery.models import Image, ImageParent
 from imagegen import services
 from imagegen.models import Generation
 from openrouter.tests.schema_check import schema_errors
@@ -132,7 +132,12 @@ def test_run_again_exactly_pins_the_provider_and_repeats_seed_parameters_and_ref
     assert body["provider"] == {"only": ["black-forest-labs"], "allow_fallbacks": False}
     assert body["seed"] == 77
     assert schema_errors(body) == []
-    assert Image.objects.get(generation=again).seed == 77
+    copy = Image.objects.get(generation=again)
+    assert copy.seed == 77
+    # Its lineage: a run-again-exactly of the first image.
+    assert list(ImageParent.objects.filter(child=copy).values_list("parent_id", "kind")) == [
+        (image.pk, ImageParent.Kind.RUN_AGAIN)
+    ]
 
 
 def test_run_again_exactly_says_so_when_the_model_no_longer_offers_a_choice(

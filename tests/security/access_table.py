@@ -144,6 +144,7 @@ ROWS = [
     Row("gallery:image_file", "GET", url("gallery:image_file", image_pk, "thumbnail"), members(200)),
     Row("gallery:image_download", "GET", url("gallery:image_download", image_pk), members(200)),
     Row("gallery:image_details_json", "GET", url("gallery:image_details_json", image_pk), members(200)),
+    Row("gallery:image_lineage", "GET", url("gallery:image_lineage", image_pk), members(200)),
     Row(
         "gallery:image_favourite",
         "POST",

@@ -423,20 +423,6 @@ def image_collections(*, image: Image) -> list[Collection]:
 def image_recipe(*, image: Image) -> dict[str, Any]:
     """What made the image, as JSON-ready data: it travels beside the file, whose bytes stay untouched."""
     generation = image.generation
-    references = []
-    if generation is not None:
-        references = [
-            {
-                "position": reference.position,
-                "sha256": reference.sha256,
-                "mime_type": reference.mime_type,
-                "width": reference.width,
-                "height": reference.height,
-                "byte_size": reference.byte_size,
-                "gallery_image_id": reference.source_image_id,
-            }
-            for reference in generation.references.all()
-        ]
     return {
         "format": "easel-recipe/1",
         "prompt": image.prompt,
@@ -451,7 +437,7 @@ def image_recipe(*, image: Image) -> dict[str, Any]:
         "parameters": image.parameters
         or {"aspect_ratio": image.aspect_ratio, "image_size": image.image_size},
         "reference_sha256": list(image.reference_sha256),
-        "reference_images": references,
+        "reference_images": _recipe_references(generation),
         "result": {
             "file_name": image_download_name(image),
             "sha256": image.sha256,
@@ -472,15 +458,34 @@ def image_recipe(*, image: Image) -> dict[str, Any]:
         "openrouter_generation_id": image.openrouter_generation_id,
         "member": image.owner.get_username(),
         "created_at": image.created_at.isoformat(),
-        "generation": (
-            {
-                "id": generation.pk,
-                "created_at": generation.created_at.isoformat(),
-                "finished_at": generation.finished_at.isoformat() if generation.finished_at else None,
-                "index": image.index,
-                "count": generation.count,
-            }
-            if generation is not None
-            else None
-        ),
+        "generation": _recipe_generation(generation, index=image.index),
+    }
+
+
+def _recipe_references(generation) -> list[dict[str, Any]]:
+    if generation is None:
+        return []
+    return [
+        {
+            "position": reference.position,
+            "sha256": reference.sha256,
+            "mime_type": reference.mime_type,
+            "width": reference.width,
+            "height": reference.height,
+            "byte_size": reference.byte_size,
+            "gallery_image_id": reference.source_image_id,
+        }
+        for reference in generation.references.all()
+    ]
+
+
+def _recipe_generation(generation, *, index: int) -> dict[str, Any] | None:
+    if generation is None:
+        return None
+    return {
+        "id": generation.pk,
+        "created_at": generation.created_at.isoformat(),
+        "finished_at": generation.finished_at.isoformat() if generation.finished_at else None,
+        "index": index,
+        "count": generation.count,
     }

@@ -154,14 +154,11 @@ def generation_create(
     run_again_of=None,
 ) -> Generation:
     """Record a generation and queue it. A repeated `submission_key` (a double-click) returns the first one.
-
-    `parameters` are the other choices (seed, quality, background, output_format; blank ones are left
-    to the model); `provider` pins the provider that serves it (a slug), as "Run again exactly" does.
-    """
+    `parameters`: the other choices (seed, quality, background, output_format; blank ones are left to the
+    model); `provider` pins the provider that serves it (a slug), as "Run again exactly" does."""
     request = {"model": model, "prompt": prompt, "aspect_ratio": aspect_ratio, "image_size": image_size,
                "count": count, "parameters": parameters, "provider": provider}  # fmt: skip
     generation_check(**request, reference_count=len(references))
-    chosen = {name: value for name, value in (parameters or {}).items() if value not in (None, "")}
     if submission_key and (existing := _submitted_before(member=member, submission_key=submission_key)):
         return existing
 
@@ -178,7 +175,7 @@ def generation_create(
                 aspect_ratio=aspect_ratio,
                 image_size=image_size,
                 count=count,
-                parameters=chosen,
+                parameters=_chosen(parameters),
                 images_per_request=choices.images_per_request(model.offer(provider or None), count),
                 provider=provider,
                 submission_key=submission_key,
@@ -200,6 +197,11 @@ def generation_create(
         _discard_references(stored)
         raise
     return generation
+
+
+def _chosen(parameters: Mapping[str, object] | None) -> dict[str, object]:
+    """The choices a member made: blank ones are left to the model."""
+    return {name: value for name, value in (parameters or {}).items() if value not in (None, "")}
 
 
 def _submitted_before(*, member, submission_key: str) -> Generation | None:

@@ -37,7 +37,6 @@ def test_serve_runs_easel_against_the_stand_in_and_stops_cleanly_on_ctrl_c(tmp_p
                     "prompt": "a lighthouse on a cliff",
                     "model": model,
                     "aspect_ratio": "16:9",
-                    "image_size": "1K",
                     "count": "1",
                     "csrfmiddlewaretoken": client.cookies["csrftoken"],
                 },

@@ -76,7 +76,6 @@ def submit(client: httpx.Client, prompt: str) -> int:
             "prompt": prompt,
             "model": model,
             "aspect_ratio": "1:1",
-            "image_size": "1K",
             "count": "1",
             "submission_key": prompt,
         },

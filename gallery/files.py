@@ -10,8 +10,10 @@ import hashlib
 import io
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -83,6 +85,28 @@ def delete_file(*, name: str) -> None:
 
 def file_exists(*, name: str) -> bool:
     return default_storage.exists(name)
+
+
+def open_stream(*, name: str) -> tuple[BinaryIO, int]:
+    """A readable file object for `name` that reads in pieces, and its size in bytes.
+
+    On object storage it is the GET response's body itself: django-storages' own file objects download
+    the whole object into memory before the first read, which a 4K original or a ZIP of many must not do.
+    """
+    handle = default_storage.open(name, "rb")
+    s3_object = getattr(handle, "obj", None)  # storages.backends.s3.S3File, already checked to exist
+    if s3_object is None:
+        return handle, default_storage.size(name)
+    return s3_object.get()["Body"], s3_object.content_length
+
+
+def iter_chunks(*, name: str, chunk_size: int = 256 * 1024) -> Iterator[bytes]:
+    stream, _size = open_stream(name=name)
+    try:
+        while chunk := stream.read(chunk_size):
+            yield chunk
+    finally:
+        stream.close()
 
 
 def read_file(*, name: str) -> bytes:

@@ -9,12 +9,10 @@ from the content hash and immutable caching (names are content hashes), unless t
 import json
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage, default_storage
 from django.http import (
     FileResponse,
     HttpResponse,
     HttpResponseNotModified,
-    HttpResponseRedirect,
     StreamingHttpResponse,
 )
 from django.utils import timezone
@@ -120,8 +118,10 @@ def file_response(
 ) -> HttpResponse:
     """Serve a stored file after the caller has checked the viewer may see it.
 
-    With EASEL_MEDIA_ACCEL_PREFIX, nginx streams the bytes (X-Accel-Redirect); on object storage the
-    viewer is redirected to a short-lived signed URL; otherwise Django streams the file itself.
+    With EASEL_MEDIA_ACCEL_PREFIX, nginx streams the bytes (X-Accel-Redirect); otherwise Easel streams
+    them itself, from disk or from object storage alike. Never a redirect to a signed URL: the browser
+    would leave the pages' CSP (img-src 'self'), lose these headers, and keep a URL that outlives a
+    revoked share link (docs/benchmarks.md measures what streaming costs).
     """
     quoted_etag = f'"{etag}"'
     if quoted_etag in _if_none_match(request):
@@ -129,12 +129,10 @@ def file_response(
     elif settings.MEDIA_ACCEL_PREFIX:
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = settings.MEDIA_ACCEL_PREFIX.rstrip("/") + "/" + name
-    elif not isinstance(default_storage, FileSystemStorage):
-        response = HttpResponseRedirect(default_storage.url(name))
-        response["Cache-Control"] = "private, no-store"
-        return response
     else:
-        response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
+        stream, size = files.open_stream(name=name)
+        response = FileResponse(stream, content_type=content_type)
+        response["Content-Length"] = str(size)
     disposition = "attachment" if as_attachment else "inline"
     response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     response["Content-Type"] = content_type
@@ -161,19 +159,13 @@ def zip_response(*, entries: list[tuple[str, str, int]], filename: str) -> Strea
     seen: set[str] = set()
     for name, arcname, size in entries:
         arcname = _unique_arcname(arcname, seen)
-        archive.add(_chunks(name), arcname, size=size)
+        archive.add(files.iter_chunks(name=name), arcname, size=size)
     response = StreamingHttpResponse(archive, content_type="application/zip")
     response["Content-Length"] = str(len(archive))
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def _chunks(name: str, chunk_size: int = 256 * 1024):
-    with default_storage.open(name, "rb") as handle:
-        while chunk := handle.read(chunk_size):
-            yield chunk
 
 
 def _unique_arcname(arcname: str, seen: set[str]) -> str:

@@ -19,6 +19,13 @@ from config.permissions import permission_warnings  # noqa: E402  (needs the set
 for warning in permission_warnings():
     print(f"easel: warning: {warning}", file=sys.stderr)
 
+if easel_settings.S3_BUCKET:
+    from gallery.storage import storage_problem
+
+    # Wrong credentials or a missing bucket stop the start with one line, not a 500 on every picture.
+    if problem := storage_problem():
+        sys.exit(f"easel: configuration error: {problem}")
+
 wsgi_app = "config.wsgi:application"
 bind = f"{env_str('EASEL_BIND', '127.0.0.1')}:{easel_settings.PORT}"
 workers = env_int("EASEL_WEB_WORKERS", 2, minimum=1, maximum=64)

@@ -319,6 +319,8 @@ RECOVERY_INTERVAL_SECONDS = env_float("EASEL_RECOVERY_INTERVAL_SECONDS", 30, min
 # How long a worker keeps retrying a write that must not be lost (a finished generation) while the
 # database is unreachable.
 DATABASE_RETRY_SECONDS = env_float("EASEL_DATABASE_RETRY_SECONDS", 120, minimum=0)
+# How long a finished generation's image is retried while S3-compatible storage is unreachable.
+STORAGE_RETRY_SECONDS = env_float("EASEL_STORAGE_RETRY_SECONDS", 120, minimum=0)
 
 # --- OpenRouter ------------------------------------------------------------------------------------
 OPENROUTER_API_KEY = env_str("OPENROUTER_API_KEY")

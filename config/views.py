@@ -7,6 +7,8 @@ from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from gallery.storage import storage_reachability
+
 
 @require_GET
 @never_cache
@@ -19,7 +21,8 @@ def healthz(request):
             cursor.fetchone()
     except DatabaseError:
         return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    # Storage is reported, not fatal: pages still answer without pictures while a bucket is away.
+    return JsonResponse({"status": "ok", "database": "ok", "storage": storage_reachability()})
 
 
 def server_error(request):

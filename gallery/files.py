@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
@@ -28,6 +29,8 @@ DISPLAY_MIME = "image/webp"
 # The copy a share link shows when it doesn't allow downloads: big enough to look at, not the original.
 DISPLAY_LONG_SIDE = 2048
 FILE_MODE = 0o600
+# What S3-compatible storage raises when it is unreachable, slower than its timeouts, or refusing.
+STORAGE_ERRORS = (BotoCoreError, ClientError)
 
 
 def sha256_hex(data: bytes) -> str:

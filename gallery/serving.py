@@ -7,6 +7,7 @@ from the content hash and immutable caching (names are content hashes), unless t
 """
 
 import json
+import logging
 
 from django.conf import settings
 from django.http import (
@@ -21,6 +22,8 @@ from zipstream import ZipStream
 from core import image_formats
 from gallery import files
 from gallery.models import Image
+
+logger = logging.getLogger("easel.gallery")
 
 ORIGINAL, THUMBNAIL, DISPLAY = "original", "thumbnail", "display"
 VARIANTS = (ORIGINAL, THUMBNAIL)  # the gallery's URLs; DISPLAY is served only to share links
@@ -130,7 +133,11 @@ def file_response(
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = settings.MEDIA_ACCEL_PREFIX.rstrip("/") + "/" + name
     else:
-        stream, size = files.open_stream(name=name)
+        try:
+            stream, size = files.open_stream(name=name)
+        except files.STORAGE_ERRORS:
+            logger.warning("The media storage did not answer for %s", name, exc_info=True)
+            return storage_unavailable_response()
         response = FileResponse(stream, content_type=content_type)
         response["Content-Length"] = str(size)
     disposition = "attachment" if as_attachment else "inline"
@@ -141,6 +148,21 @@ def file_response(
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     response["Cache-Control"] = cache_control
     response["ETag"] = quoted_etag
+    return response
+
+
+def storage_unavailable_response() -> HttpResponse:
+    """503 when the bucket does not answer within its timeouts: the page around the picture still
+    shows, without it, and the browser may ask again later."""
+    response = HttpResponse(
+        "The image storage is not answering; try again in a minute.\n",
+        status=503,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Retry-After"] = "30"
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = FILE_CSP
     return response
 
 

@@ -68,7 +68,7 @@ def test_members_do_not_get_the_admin(member_client):
 def test_healthz_answers_without_sign_in(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "storage": "ok"}
 
 
 def test_healthz_answers_503_when_the_database_does_not(client, monkeypatch):

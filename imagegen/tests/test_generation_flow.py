@@ -81,12 +81,15 @@ def test_several_images_run_in_parallel_and_all_land(member, image_models, stand
 
     assert generation.status == Generation.Status.SUCCEEDED
     assert Image.objects.filter(generation=generation).count() == 3
-    assert len(standin.requests_for(tag)) == 3
+    requests = standin.requests_for(tag)
+    assert len(requests) == 3
     assert Decimal("0.1161") <= generation.cost_usd < Decimal("0.1162")
     assert set(generation.progress) == {"0", "1", "2"}
-    # Three requests of 5 s each, in parallel: well under the 15 s a sequence would take, with room for
-    # a loaded machine (storing to S3 on 2 busy cores made 2 s requests take 6 s in all).
-    assert generation.latency_seconds < 12
+    # In parallel: every request arrived before the first could have been answered (each takes 5 s). A
+    # sequence would space them 5 s apart; on a loaded machine the whole run can take far longer, so its
+    # total time says nothing.
+    arrivals = [request["received_at"] for request in requests]
+    assert max(arrivals) - min(arrivals) < 5
 
 
 def test_reference_images_are_sent_text_first_and_kept_with_the_generation(

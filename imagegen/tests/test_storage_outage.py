@@ -36,7 +36,7 @@ def test_an_unreachable_bucket_fails_the_generation_once_and_plainly(
     assert "could not store the image" in generation.error_message
     assert len(standin.requests_for(tag)) == 1  # asked (and charged) once, however long the retries
     assert Image.objects.count() == 0
-    assert s3_media.keys() == []
+    assert s3_media.object_names() == []
 
 
 def test_a_bucket_that_comes_back_while_retrying_keeps_the_image(
@@ -58,4 +58,4 @@ def test_a_bucket_that_comes_back_while_retrying_keeps_the_image(
     assert len(failures) == 2
     assert len(standin.requests_for(tag)) == 1
     image = Image.objects.get(generation=generation)
-    assert s3_media.keys() == sorted([image.file_name, image.thumbnail_name])
+    assert s3_media.object_names() == sorted([image.file_name, image.thumbnail_name])

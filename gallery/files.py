@@ -21,6 +21,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.utils.text import slugify
 from PIL import Image as PILImage
+from storages.utils import clean_name, safe_join
 
 from core import image_formats
 
@@ -93,14 +94,21 @@ def file_exists(*, name: str) -> bool:
 def open_stream(*, name: str) -> tuple[BinaryIO, int]:
     """A readable file object for `name` that reads in pieces, and its size in bytes.
 
-    On object storage it is the GET response's body itself: django-storages' own file objects download
-    the whole object into memory before the first read, which a 4K original or a ZIP of many must not do.
+    On object storage it is the body of one GET, read as it arrives: django-storages' own file objects
+    ask for the object's metadata first (one more round trip) and then download the whole object into
+    memory before the first read, which a 4K original or a ZIP of many must not do.
     """
-    handle = default_storage.open(name, "rb")
-    s3_object = getattr(handle, "obj", None)  # storages.backends.s3.S3File, already checked to exist
-    if s3_object is None:
-        return handle, default_storage.size(name)
-    return s3_object.get()["Body"], s3_object.content_length
+    storage = default_storage
+    if isinstance(storage, FileSystemStorage):
+        return storage.open(name, "rb"), storage.size(name)
+    key = safe_join(storage.location, clean_name(name))  # the object key django-storages uses for `name`
+    try:
+        response = storage.bucket.Object(key).get()
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            raise FileNotFoundError(f"{name} is not in the bucket") from error
+        raise
+    return response["Body"], response["ContentLength"]
 
 
 def iter_chunks(*, name: str, chunk_size: int = 256 * 1024) -> Iterator[bytes]:

@@ -64,7 +64,7 @@ def test_backup_then_restore_into_an_empty_install_keeps_every_image(
     archive = tmp_path / "easel.tar"
     source_env = easel_env(EASEL_DATA_DIR=str(source_dir), **media_env)
 
-    backup = manage("backup", str(archive), env=source_env)
+    backup = manage("backup", str(archive), env=source_env, timeout=300)
     assert backup.returncode == 0, backup.stderr
     assert "media files" in backup.stdout
     with tarfile.open(archive) as tar:
@@ -74,7 +74,7 @@ def test_backup_then_restore_into_an_empty_install_keeps_every_image(
     target_env = easel_env(
         EASEL_DATA_DIR=str(tmp_path / "restored"), DATABASE_URL=empty_database, **target_media_env
     )
-    restore = manage("restore", str(archive), env=target_env)
+    restore = manage("restore", str(archive), env=target_env, timeout=300)
     assert restore.returncode == 0, restore.stderr
     assert "every image's file matches its sha256" in restore.stdout
 

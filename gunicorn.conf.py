@@ -19,6 +19,13 @@ from config.permissions import permission_warnings  # noqa: E402  (needs the set
 for warning in permission_warnings():
     print(f"easel: warning: {warning}", file=sys.stderr)
 
+if easel_settings.S3_BUCKET:
+    from gallery.storage import storage_problem
+
+    # Wrong credentials or a missing bucket stop the start with one line, not a 500 on every picture.
+    if problem := storage_problem():
+        sys.exit(f"easel: configuration error: {problem}")
+
 wsgi_app = "config.wsgi:application"
 # `serve` opens the port itself and hands it over (EASEL_LISTEN_FD), so it outlives a web server that dies.
 listen_fd = env_int("EASEL_LISTEN_FD", 0, minimum=0, maximum=65535)

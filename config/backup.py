@@ -20,9 +20,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import connection
+
+from gallery import files
 
 FORMAT_VERSION = 1
 ROOT = "easel-backup"
@@ -130,10 +132,12 @@ def backup_create(*, path: Path) -> BackupReport:
             archive.addfile(info, io.BytesIO(data))
             archive.add(dump, arcname=f"{ROOT}/database.{'sqlite3' if vendor == 'sqlite' else 'pgdump'}")
             for name in names:
-                with default_storage.open(name, "rb") as handle:
+                # Read in pieces, from disk or straight from the S3 response: never a whole file in memory.
+                stream, size = files.open_stream(name=name)
+                with stream:
                     info = tarfile.TarInfo(f"{MEDIA}{name}")
-                    info.size = default_storage.size(name)
-                    archive.addfile(info, handle)
+                    info.size = size
+                    archive.addfile(info, stream)
         os.replace(partial, path)
     return BackupReport(path=path, vendor=vendor, media_files=len(names), bytes=path.stat().st_size)
 
@@ -202,10 +206,9 @@ def backup_restore(*, path: Path, force: bool = False, restore_incomplete: bool 
             raise IncompleteBackup(check)
         _restore_database(dump, vendor)
         for name in restorable:
-            data = archive.extractfile(f"{MEDIA}{name}").read()
             if default_storage.exists(name):
                 default_storage.delete(name)
-            default_storage.save(name, ContentFile(data))
+            default_storage.save(name, File(archive.extractfile(f"{MEDIA}{name}")))
     return RestoreReport(
         path=path, vendor=vendor, media_files=len(restorable), bytes=path.stat().st_size, check=check
     )
@@ -358,9 +361,8 @@ def file_sha256(name: str) -> str | None:
     """The sha256 of a stored media file, None when there is no such file."""
     digest = hashlib.sha256()
     try:
-        with default_storage.open(name, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
+        for chunk in files.iter_chunks(name=name, chunk_size=1 << 20):
+            digest.update(chunk)
     except FileNotFoundError:
         return None
     return digest.hexdigest()

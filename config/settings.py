@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from botocore.config import Config as BotoConfig
 from django.utils.csp import CSP
 
 from config.env import (
@@ -249,17 +250,31 @@ STATICFILES_FINDERS = [
 STATIC_ROOT = env_path("EASEL_STATIC_ROOT", BASE_DIR / "staticfiles")
 MEDIA_ROOT = DATA_DIR / "media"
 S3_BUCKET = env_str("EASEL_S3_BUCKET")
+# Bounded waits for object storage: a bucket that stops answering costs a page its thumbnails for a few
+# seconds, never a hung request (thumbnails are <img> requests of their own; pages never read bytes).
+S3_CLIENT_CONFIG = BotoConfig(
+    connect_timeout=env_int("EASEL_S3_CONNECT_TIMEOUT", 3, minimum=1, maximum=60),
+    read_timeout=env_int("EASEL_S3_READ_TIMEOUT", 10, minimum=1, maximum=300),
+    retries={"max_attempts": 2, "mode": "standard"},
+)
+# What every S3 storage of Easel's has, whatever its bucket (the tests' buckets too).
+S3_OPTIONS = {
+    "default_acl": "private",
+    # Easel streams every byte itself after its permission check (gallery/serving.py), so no signed URL
+    # is ever handed out; one made anyway (storage.url) lives a minute at most.
+    "querystring_auth": True,
+    "querystring_expire": 60,
+    "file_overwrite": True,  # names are content hashes: same name, same bytes
+    "client_config": S3_CLIENT_CONFIG,
+}
 if S3_BUCKET:
     DEFAULT_STORAGE = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
+            **S3_OPTIONS,
             "bucket_name": S3_BUCKET,
             "endpoint_url": env_str("EASEL_S3_ENDPOINT_URL") or None,
             "region_name": env_str("EASEL_S3_REGION") or None,
-            "default_acl": "private",
-            "querystring_auth": True,
-            "querystring_expire": 300,
-            "file_overwrite": True,  # names are content hashes: same name, same bytes
         },
     }
 else:
@@ -309,6 +324,8 @@ STUCK_QUEUE_SECONDS = env_float("EASEL_STUCK_QUEUE_SECONDS", 120, minimum=1)
 # How long a worker keeps retrying a write that must not be lost (a finished generation) while the
 # database is unreachable.
 DATABASE_RETRY_SECONDS = env_float("EASEL_DATABASE_RETRY_SECONDS", 120, minimum=0)
+# How long a finished generation's image is retried while S3-compatible storage is unreachable.
+STORAGE_RETRY_SECONDS = env_float("EASEL_STORAGE_RETRY_SECONDS", 120, minimum=0)
 
 # --- OpenRouter ------------------------------------------------------------------------------------
 OPENROUTER_API_KEY = env_str("OPENROUTER_API_KEY")

@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from gallery.storage import storage_reachability
 from imagegen import selectors as imagegen_selectors
 from imagegen.selectors import WorkHealth
 
@@ -44,7 +45,8 @@ def healthz(request):
         work = _work_fields(imagegen_selectors.work_health())
     except DatabaseError:
         return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok", **work})
+    # Storage is reported, not fatal: pages still answer without pictures while a bucket is away.
+    return JsonResponse({"status": "ok", "database": "ok", "storage": storage_reachability(), **work})
 
 
 @require_GET

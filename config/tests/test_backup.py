@@ -12,7 +12,7 @@ from django.db import connection
 from config import backup
 from tests.fixtures.processes import database_url, easel_env, manage
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.media]
 
 LIST_IMAGES = (
     "import json, hashlib; from gallery.models import Image; from django.core.files.storage import default_storage as s;"
@@ -22,9 +22,12 @@ LIST_IMAGES = (
 
 
 @pytest.fixture
-def source_dir(tmp_path, settings):
-    """Media written by this test go where a backup subprocess (EASEL_DATA_DIR=source) finds them."""
+def source_dir(tmp_path, settings, media_env):
+    """Media written by this test go where a backup subprocess (EASEL_DATA_DIR=source) finds them:
+    its media folder, or this test's bucket (`media_env`)."""
     source = tmp_path / "source"
+    if media_env:
+        return source
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
@@ -50,23 +53,31 @@ def empty_database(tmp_path):
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture
+def target_media_env(media_env, request) -> dict[str, str]:
+    """Where a restore writes the media back: the new install's folder, or an empty bucket of its own."""
+    return request.getfixturevalue("s3_server").new_bucket().env() if media_env else {}
+
+
 def test_backup_then_restore_into_an_empty_install_keeps_every_image(
-    source_dir, tmp_path, member, make_image, empty_database
+    source_dir, tmp_path, member, make_image, empty_database, media_env, target_media_env
 ):
     for n, color in enumerate([(200, 10, 10), (10, 200, 10), (10, 10, 200)]):
         make_image(owner=member, prompt=f"picture {n}", color=color, width=300, height=200)
     archive = tmp_path / "easel.tar"
-    source_env = easel_env(EASEL_DATA_DIR=str(source_dir))
+    source_env = easel_env(EASEL_DATA_DIR=str(source_dir), **media_env)
 
-    backup = manage("backup", str(archive), env=source_env)
+    backup = manage("backup", str(archive), env=source_env, timeout=300)
     assert backup.returncode == 0, backup.stderr
     assert "media files" in backup.stdout
     with tarfile.open(archive) as tar:
         manifest = json.load(tar.extractfile("easel-backup/manifest.json"))
     assert len(manifest["media"]) == 6  # three originals, three thumbnails
 
-    target_env = easel_env(EASEL_DATA_DIR=str(tmp_path / "restored"), DATABASE_URL=empty_database)
-    restore = manage("restore", str(archive), env=target_env)
+    target_env = easel_env(
+        EASEL_DATA_DIR=str(tmp_path / "restored"), DATABASE_URL=empty_database, **target_media_env
+    )
+    restore = manage("restore", str(archive), env=target_env, timeout=300)
     assert restore.returncode == 0, restore.stderr
     assert "every image's file matches its sha256" in restore.stdout
 
@@ -78,10 +89,10 @@ def test_backup_then_restore_into_an_empty_install_keeps_every_image(
         assert file_sha256 == sha256
 
 
-def test_restore_refuses_to_overwrite_data_without_force(source_dir, tmp_path, member, make_image):
+def test_restore_refuses_to_overwrite_data_without_force(source_dir, tmp_path, member, make_image, media_env):
     make_image(owner=member)
     archive = tmp_path / "easel.tar"
-    env = easel_env(EASEL_DATA_DIR=str(source_dir))
+    env = easel_env(EASEL_DATA_DIR=str(source_dir), **media_env)
     assert manage("backup", str(archive), env=env).returncode == 0
 
     refused = manage("restore", str(archive), env=env)

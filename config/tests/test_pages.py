@@ -71,6 +71,7 @@ def test_healthz_answers_without_sign_in(client):
     assert response.json() == {
         "status": "ok",
         "database": "ok",
+        "storage": "ok",
         "worker_heartbeat_age_seconds": None,
         "oldest_queued_seconds": None,
         "live_workers": 0,

@@ -28,7 +28,7 @@ from imagegen import selectors
 from imagegen.client import api_for, openrouter_client
 from imagegen.models import Generation
 from imagegen.services.progress import TEXT_LIMIT, ProgressRecorder
-from imagegen.services.retry import with_database_retry
+from imagegen.services.retry import with_database_retry, with_storage_retry
 
 logger = logging.getLogger("easel.generation")
 
@@ -254,7 +254,13 @@ def _save_images(
     stored = []
     try:
         for image in result.images:
-            stored.append(gallery_services.image_files_store(data=image.data, image_format=image.format))
+            stored.append(
+                with_storage_retry(
+                    lambda image=image: gallery_services.image_files_store(
+                        data=image.data, image_format=image.format
+                    )
+                )
+            )
         usage = result.usage
         per_image_cost = (
             money.stored(usage.cost_usd / len(result.images), rounding=ROUND_HALF_EVEN)
@@ -300,7 +306,14 @@ def _save_images(
 
         return with_database_retry(create_rows)
     except BaseException:
-        with_database_retry(lambda: [gallery_services.image_files_discard(stored=files) for files in stored])
+        try:
+            with_database_retry(
+                lambda: [gallery_services.image_files_discard(stored=files) for files in stored]
+            )
+        except files.STORAGE_ERRORS:
+            # No row names these files, so nobody sees them; they are content-hash names, reused or
+            # left as orphans, never a half-written image.
+            logger.warning("Files of generation %s could not be removed from storage", generation.pk)
         raise
 
 
@@ -343,7 +356,7 @@ def _finish(generation: Generation, outcomes: list[RequestOutcome], recorder: "P
 
 
 INTERNAL_ERROR = "Something went wrong inside Easel while saving or sending this request. Try again; if it keeps happening, tell an admin."
-SAVE_ERROR = "The image arrived but Easel could not store it (is the disk full?). Try again; if it keeps happening, tell an admin."
+SAVE_ERROR = "The image arrived but Easel could not store the image (is the disk full, or the storage bucket unreachable?). Try again; if it keeps happening, tell an admin."
 
 
 def describe_failure(outcome: RequestOutcome) -> tuple[str, str]:

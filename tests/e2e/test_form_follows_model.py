@@ -22,7 +22,9 @@ def test_the_form_follows_two_models_and_4k_does_not_stick(live_server, page, me
     expect(page.locator("#estimate")).to_have_text("Estimated cost: $0.48")
 
     page.get_by_label("Model").select_option(str(image_models["black-forest-labs/flux.2-klein-4b"].pk))
-    expect(page.get_by_role("status").filter(has_text="no longer applies")).to_contain_text("has no Image size choice, so 4K no longer applies.")
+    expect(page.get_by_role("status").filter(has_text="no longer applies")).to_contain_text(
+        "has no Image size choice, so 4K no longer applies."
+    )
     expect(page.get_by_label("Image size")).to_have_count(0)
     expect(form.locator("[name=image_size]")).to_have_count(0)
     expect(page.get_by_label("Images", exact=True)).to_have_value("2")

@@ -2,10 +2,11 @@ import os
 import socket
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from gallery.storage import storage_problem
 from imagegen import services
 from imagegen.worker import PoolWorker, lower_cpu_priority
 
@@ -23,6 +24,8 @@ class Command(BaseCommand):
         parser.add_argument("--worker-id", default="", help="A unique id for this worker (default: random).")
 
     def handle(self, *, threads: int, worker_id: str, verbosity: int, **options):
+        if problem := storage_problem():
+            raise CommandError(problem)  # one line, exit code 1: wrong credentials never reach a generation
         lower_cpu_priority(settings.WORKER_NICENESS)
         identity = services.WorkerIdentity(
             worker_id=worker_id or f"worker-{get_random_string(12)}",

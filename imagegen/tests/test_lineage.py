@@ -71,6 +71,7 @@ def test_a_retry_is_recorded_as_retry_of_the_earlier_images(member, image_models
         model=image_models[GEMINI],
         prompt=f"a lighthouse {tag}",
         aspect_ratio="1:1",
+        image_size="",
         count=1,
     )
     (earlier,) = run(first)

@@ -17,7 +17,7 @@ GEMINI = "google/gemini-2.5-flash-image"
 
 def run_one(member, model, prompt) -> Generation:
     generation = services.generation_create(
-        member=member, model=model, prompt=prompt, aspect_ratio="1:1", image_size="1K", count=1
+        member=member, model=model, prompt=prompt, aspect_ratio="1:1", image_size="", count=1
     )
     services.generation_run(generation_id=generation.pk)
     return Generation.objects.get(pk=generation.pk)

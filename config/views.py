@@ -2,8 +2,9 @@ import sys
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -20,6 +21,13 @@ def healthz(request):
     except DatabaseError:
         return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@require_GET
+@login_not_required
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages that name no icon (a file served as it is, a JSON answer)."""
+    return HttpResponsePermanentRedirect(static("img/easel.svg"))
 
 
 def server_error(request):

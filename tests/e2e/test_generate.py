@@ -13,6 +13,17 @@ from tests.fixtures.browser import log_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def _generate_page_known_console_errors(expected_console_errors):
+    """Two console errors issue 15 names on the Generate page stay until its Generate part lands (it waits
+    for issue 14's new form, on another branch): out-of-band swaps with no target (`#no-generations` on
+    every submit after the first, a card or `#live-updates` the page has already replaced), and Chromium's log line for the form's 422 answer to a refused
+    submission, which is how htmx is told to swap the errors in. Remove this with that change."""
+    expected_console_errors.extend(
+        ["htmx:oobErrorNoTarget, #no-generations", "status of 422 (Unprocessable Content)"]
+    )
+
+
 def test_generate_watch_it_arrive_open_it_and_download_the_exact_bytes(
     live_server, page, member, image_models, task_worker, standin_client, tag, tmp_path
 ):

@@ -67,7 +67,8 @@ def test_deleting_a_selection_with_htmx_answers_in_place_with_undo(
     assert "1 image belongs to another member and stayed in the gallery." in html
     assert f'<li id="tile-{mine.pk}" hx-swap-oob="delete"></li>' in html
     assert f"tile-{theirs.pk}" not in html
-    assert ">Undo</button>" in html and 'href="/gallery/trash/"' in html
+    assert ">Undo</button>" in html
+    assert 'href="/gallery/trash/"' in html
 
     undo = member_client.post(reverse("gallery:selection_restore"), {"image": [mine.pk]}, **HTMX)
     assert "Restored 1 image to the gallery." in undo.content.decode()
@@ -89,7 +90,8 @@ def test_deleting_from_the_image_page_says_undo_and_links_to_the_trash(member, m
     undo = member_client.post(
         reverse("gallery:selection_restore"), {"image": [image.pk], "next": "/gallery/"}
     )
-    assert undo.status_code == 302 and undo["Location"] == "/gallery/"
+    assert undo.status_code == 302
+    assert undo["Location"] == "/gallery/"
     assert Image.objects.get(pk=image.pk).trashed_at is None
 
 

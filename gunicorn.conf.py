@@ -19,8 +19,17 @@ from config.permissions import permission_warnings  # noqa: E402  (needs the set
 for warning in permission_warnings():
     print(f"easel: warning: {warning}", file=sys.stderr)
 
+if easel_settings.S3_BUCKET:
+    from gallery.storage import storage_problem
+
+    # Wrong credentials or a missing bucket stop the start with one line, not a 500 on every picture.
+    if problem := storage_problem():
+        sys.exit(f"easel: configuration error: {problem}")
+
 wsgi_app = "config.wsgi:application"
-bind = f"{env_str('EASEL_BIND', '127.0.0.1')}:{easel_settings.PORT}"
+# `serve` opens the port itself and hands it over (EASEL_LISTEN_FD), so it outlives a web server that dies.
+listen_fd = env_int("EASEL_LISTEN_FD", 0, minimum=0, maximum=65535)
+bind = f"fd://{listen_fd}" if listen_fd else f"{env_str('EASEL_BIND', '127.0.0.1')}:{easel_settings.PORT}"
 workers = env_int("EASEL_WEB_WORKERS", 2, minimum=1, maximum=64)
 # Threads: no request ever waits on OpenRouter (the worker does), so a few threads per process suffice.
 worker_class = "gthread"

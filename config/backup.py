@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -19,12 +20,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import connection
 
+from gallery import files
+
 FORMAT_VERSION = 1
 ROOT = "easel-backup"
+MEDIA = f"{ROOT}/media/"
 
 
 class BackupError(Exception):
@@ -128,10 +132,12 @@ def backup_create(*, path: Path) -> BackupReport:
             archive.addfile(info, io.BytesIO(data))
             archive.add(dump, arcname=f"{ROOT}/database.{'sqlite3' if vendor == 'sqlite' else 'pgdump'}")
             for name in names:
-                with default_storage.open(name, "rb") as handle:
-                    info = tarfile.TarInfo(f"{ROOT}/media/{name}")
-                    info.size = default_storage.size(name)
-                    archive.addfile(info, handle)
+                # Read in pieces, from disk or straight from the S3 response: never a whole file in memory.
+                stream, size = files.open_stream(name=name)
+                with stream:
+                    info = tarfile.TarInfo(f"{MEDIA}{name}")
+                    info.size = size
+                    archive.addfile(info, stream)
         os.replace(partial, path)
     return BackupReport(path=path, vendor=vendor, media_files=len(names), bytes=path.stat().st_size)
 
@@ -143,11 +149,45 @@ def _database_has_data() -> bool:
         return False
 
 
-def backup_restore(*, path: Path, force: bool = False) -> BackupReport:
+@dataclass(frozen=True)
+class ArchiveCheck:
+    """What an archive lacks: files the database (or the manifest) names that are not in it, and files
+    whose bytes differ from the sha256 the database holds for them. Sorted names."""
+
+    missing: list[str]
+    mismatched: list[str]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing and not self.mismatched
+
+    def describe(self) -> str:
+        lines = [f"  missing from the archive: {name}" for name in self.missing]
+        lines += [f"  damaged (its sha256 does not match the database): {name}" for name in self.mismatched]
+        return "\n".join(lines)
+
+
+class IncompleteBackup(BackupError):
+    def __init__(self, check: ArchiveCheck):
+        self.check = check
+        super().__init__(
+            f"the archive is incomplete ({len(check.missing)} missing, {len(check.mismatched)} damaged):\n"
+            f"{check.describe()}\nNothing was changed. To restore everything else anyway (the files above "
+            "stay missing), run it again with --restore-incomplete."
+        )
+
+
+@dataclass(frozen=True)
+class RestoreReport(BackupReport):
+    check: ArchiveCheck
+
+
+def backup_restore(*, path: Path, force: bool = False, restore_incomplete: bool = False) -> RestoreReport:
     """Bring an archive back: the database replaces this one's, the media files are written back.
 
-    Stop the web server and workers first. Refuses to overwrite a database that has members unless
-    `force` is given.
+    The whole archive is checked first (backup_check's rules); an incomplete one changes nothing unless
+    `restore_incomplete` is given, and then everything else is restored. Stop the web server and workers
+    first. Refuses to overwrite a database that has members unless `force` is given.
     """
     path = Path(path)
     if not path.exists():
@@ -155,32 +195,136 @@ def backup_restore(*, path: Path, force: bool = False) -> BackupReport:
     if _database_has_data() and not force:
         raise BackupError("This database already has data: pass --force to replace it with the backup.")
     with tarfile.open(path, "r") as archive, tempfile.TemporaryDirectory(prefix="easel-restore-") as scratch:
-        try:
-            manifest = json.load(archive.extractfile(f"{ROOT}/manifest.json"))
-        except (KeyError, json.JSONDecodeError, tarfile.TarError):
-            raise BackupError(f"{path} is not an Easel backup (no readable manifest).") from None
-        if manifest.get("format") != FORMAT_VERSION:
-            raise BackupError(
-                f"{path} has backup format {manifest.get('format')}; this Easel reads {FORMAT_VERSION}."
-            )
+        manifest = _read_manifest(archive, path)
         vendor = manifest["database"]
-        if vendor != connection.vendor:
-            raise BackupError(f"The backup holds a {vendor} database; this Easel uses {connection.vendor}.")
-        member = f"{ROOT}/database.{'sqlite3' if vendor == 'sqlite' else 'pgdump'}"
         dump = Path(scratch) / "database"
+        member = f"{ROOT}/database.{'sqlite3' if vendor == 'sqlite' else 'pgdump'}"
         with archive.extractfile(member) as source, dump.open("wb") as target:
             shutil.copyfileobj(source, target)
+        check, restorable = _check_archive(archive, manifest, dump)
+        if not check.complete and not restore_incomplete:
+            raise IncompleteBackup(check)
         _restore_database(dump, vendor)
-        for name in manifest["media"]:
-            if name.startswith("/") or ".." in Path(name).parts:
-                raise BackupError(f"The backup names an unsafe path: {name!r}.")
-            data = archive.extractfile(f"{ROOT}/media/{name}").read()
+        for name in restorable:
             if default_storage.exists(name):
                 default_storage.delete(name)
-            default_storage.save(name, ContentFile(data))
-    return BackupReport(
-        path=path, vendor=vendor, media_files=len(manifest["media"]), bytes=path.stat().st_size
+            default_storage.save(name, File(archive.extractfile(f"{MEDIA}{name}")))
+    return RestoreReport(
+        path=path, vendor=vendor, media_files=len(restorable), bytes=path.stat().st_size, check=check
     )
+
+
+def _read_manifest(archive: tarfile.TarFile, path: Path) -> dict:
+    try:
+        manifest = json.load(archive.extractfile(f"{ROOT}/manifest.json"))
+    except (KeyError, json.JSONDecodeError, tarfile.TarError):
+        raise BackupError(f"{path} is not an Easel backup (no readable manifest).") from None
+    if manifest.get("format") != FORMAT_VERSION:
+        raise BackupError(
+            f"{path} has backup format {manifest.get('format')}; this Easel reads {FORMAT_VERSION}."
+        )
+    vendor = manifest["database"]
+    if vendor != connection.vendor:
+        raise BackupError(f"The backup holds a {vendor} database; this Easel uses {connection.vendor}.")
+    return manifest
+
+
+def _check_archive(archive: tarfile.TarFile, manifest: dict, dump: Path) -> tuple[ArchiveCheck, list[str]]:
+    """Every file the database or the manifest names, against the archive's own listing: which are
+    missing, which are damaged, and which can be restored. Reads every named file once."""
+    expected = _files_named_by_database(dump, manifest["database"])
+    named = set(manifest["media"]) | set(expected)
+    for name in named:
+        if name.startswith("/") or ".." in Path(name).parts:
+            raise BackupError(f"The backup names an unsafe path: {name!r}.")
+    listing = {
+        member.name.removeprefix(MEDIA): member
+        for member in archive.getmembers()
+        if member.isfile() and member.name.startswith(MEDIA)
+    }
+    missing = sorted(named - set(listing))
+    mismatched = sorted(
+        name
+        for name, sha256 in expected.items()
+        if sha256 and name in listing and _member_sha256(archive, listing[name]) != sha256
+    )
+    restorable = sorted((named & set(listing)) - set(mismatched))
+    return ArchiveCheck(missing=missing, mismatched=mismatched), restorable
+
+
+def _member_sha256(archive: tarfile.TarFile, member: tarfile.TarInfo) -> str:
+    digest = hashlib.sha256()
+    with archive.extractfile(member) as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# The files each table names, and the column holding their sha256 (None: a thumbnail, no hash kept).
+FILE_COLUMNS = {
+    "gallery_image": [("file_name", "sha256"), ("thumbnail_name", None)],
+    "imagegen_generationreference": [("file_name", "sha256")],
+}
+
+
+def _files_named_by_database(dump: Path, vendor: str) -> dict[str, str | None]:
+    """{file name: its sha256 (or None)} for every media file the dumped database refers to."""
+    files: dict[str, str | None] = {}
+    for table, columns in FILE_COLUMNS.items():
+        rows = _sqlite_rows(dump, table) if vendor == "sqlite" else _pg_dump_rows(dump, table)
+        for row in rows:
+            for name_column, hash_column in columns:
+                if row.get(name_column):
+                    files[row[name_column]] = row.get(hash_column) if hash_column else None
+    return files
+
+
+def _sqlite_rows(dump: Path, table: str) -> list[dict]:
+    database = sqlite3.connect(f"file:{dump}?mode=ro", uri=True)
+    database.row_factory = sqlite3.Row
+    try:
+        return [dict(row) for row in database.execute(f'SELECT * FROM "{table}"')]  # noqa: S608 (ours)
+    except sqlite3.OperationalError:
+        return []  # an older Easel without this table
+    finally:
+        database.close()
+
+
+def _pg_dump_rows(dump: Path, table: str) -> list[dict]:
+    """A table's rows from a pg_dump archive, read by pg_restore as COPY text (no database needed)."""
+    if shutil.which("pg_restore") is None:
+        raise BackupError("pg_restore is not installed: install PostgreSQL's client tools to restore.")
+    result = subprocess.run(
+        ["pg_restore", "--data-only", f"--table={table}", "--file=-", str(dump)],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise BackupError(f"pg_restore could not read the backup: {result.stderr.strip()[:500]}")
+    return _copy_rows(result.stdout, table)
+
+
+def _copy_rows(script: str, table: str) -> list[dict]:
+    lines = iter(script.splitlines())
+    header = re.compile(rf"COPY (?:\S+\.)?\"?{table}\"? \((?P<columns>.*)\) FROM stdin;")
+    for line in lines:
+        if match := header.match(line):
+            columns = [column.strip().strip('"') for column in match["columns"].split(",")]
+            break
+    else:
+        return []
+    rows = []
+    for line in lines:
+        if line == "\\.":
+            break
+        values = [None if value == "\\N" else _copy_unescape(value) for value in line.split("\t")]
+        rows.append(dict(zip(columns, values, strict=True)))
+    return rows
+
+
+def _copy_unescape(value: str) -> str:
+    escapes = {"t": "\t", "n": "\n", "r": "\r", "\\": "\\"}
+    return re.sub(r"\\(.)", lambda match: escapes.get(match[1], match[1]), value)
 
 
 def _restore_database(dump: Path, vendor: str) -> None:
@@ -213,9 +357,12 @@ def _restore_database(dump: Path, vendor: str) -> None:
     )
 
 
-def file_sha256(name: str) -> str:
+def file_sha256(name: str) -> str | None:
+    """The sha256 of a stored media file, None when there is no such file."""
     digest = hashlib.sha256()
-    with default_storage.open(name, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
+    try:
+        for chunk in files.iter_chunks(name=name, chunk_size=1 << 20):
             digest.update(chunk)
+    except FileNotFoundError:
+        return None
     return digest.hexdigest()

@@ -3,24 +3,27 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
 
-from config.views import healthz
+from config.views import healthz, healthz_work
 from core.ids import parse_id
 from imagegen.services import MAX_REFERENCES
 
+HEALTH_CHECKS = {"/healthz": healthz, "/healthz/work": healthz_work}
+
 
 class HealthCheckMiddleware:
-    """Answer /healthz before host validation and the HTTPS redirect.
+    """Answer /healthz and /healthz/work before host validation and the HTTPS redirect.
 
-    Docker's HEALTHCHECK and load balancers call it by IP over plain HTTP, which production settings
-    (ALLOWED_HOSTS, SECURE_SSL_REDIRECT) would otherwise refuse.
+    Docker's HEALTHCHECK, load balancers and monitoring call them by IP over plain HTTP, which production
+    settings (ALLOWED_HOSTS, SECURE_SSL_REDIRECT) would otherwise refuse.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path_info == "/healthz":
-            return healthz(request)
+        check = HEALTH_CHECKS.get(request.path_info)
+        if check is not None:
+            return check(request)
         return self.get_response(request)
 
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from botocore.config import Config as BotoConfig
 from django.utils.csp import CSP
 
 from config.env import (
@@ -249,17 +250,31 @@ STATICFILES_FINDERS = [
 STATIC_ROOT = env_path("EASEL_STATIC_ROOT", BASE_DIR / "staticfiles")
 MEDIA_ROOT = DATA_DIR / "media"
 S3_BUCKET = env_str("EASEL_S3_BUCKET")
+# Bounded waits for object storage: a bucket that stops answering costs a page its thumbnails for a few
+# seconds, never a hung request (thumbnails are <img> requests of their own; pages never read bytes).
+S3_CLIENT_CONFIG = BotoConfig(
+    connect_timeout=env_int("EASEL_S3_CONNECT_TIMEOUT", 3, minimum=1, maximum=60),
+    read_timeout=env_int("EASEL_S3_READ_TIMEOUT", 10, minimum=1, maximum=300),
+    retries={"max_attempts": 2, "mode": "standard"},
+)
+# What every S3 storage of Easel's has, whatever its bucket (the tests' buckets too).
+S3_OPTIONS = {
+    "default_acl": "private",
+    # Easel streams every byte itself after its permission check (gallery/serving.py), so no signed URL
+    # is ever handed out; one made anyway (storage.url) lives a minute at most.
+    "querystring_auth": True,
+    "querystring_expire": 60,
+    "file_overwrite": True,  # names are content hashes: same name, same bytes
+    "client_config": S3_CLIENT_CONFIG,
+}
 if S3_BUCKET:
     DEFAULT_STORAGE = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
+            **S3_OPTIONS,
             "bucket_name": S3_BUCKET,
             "endpoint_url": env_str("EASEL_S3_ENDPOINT_URL") or None,
             "region_name": env_str("EASEL_S3_REGION") or None,
-            "default_acl": "private",
-            "querystring_auth": True,
-            "querystring_expire": 300,
-            "file_overwrite": True,  # names are content hashes: same name, same bytes
         },
     }
 else:
@@ -301,9 +316,16 @@ WORKER_POLL_SECONDS = env_float("EASEL_WORKER_POLL_SECONDS", 0.1, minimum=0.01)
 HEARTBEAT_SECONDS = env_float("EASEL_HEARTBEAT_SECONDS", 10, minimum=0.1)
 HEARTBEAT_STALE_SECONDS = env_float("EASEL_HEARTBEAT_STALE_SECONDS", 60, minimum=0.5)
 RECOVERY_INTERVAL_SECONDS = env_float("EASEL_RECOVERY_INTERVAL_SECONDS", 30, minimum=0.5)
+# A worker whose main loop completes no round for this long is hung: it exits (code 70) so that `serve`
+# or the container's restart policy starts a fresh one. 0 turns the watchdog off.
+WORKER_WATCHDOG_SECONDS = env_float("EASEL_WORKER_WATCHDOG_SECONDS", 120, minimum=0)
+# /healthz/work answers 503 once queued work has waited this long with no live worker.
+STUCK_QUEUE_SECONDS = env_float("EASEL_STUCK_QUEUE_SECONDS", 120, minimum=1)
 # How long a worker keeps retrying a write that must not be lost (a finished generation) while the
 # database is unreachable.
 DATABASE_RETRY_SECONDS = env_float("EASEL_DATABASE_RETRY_SECONDS", 120, minimum=0)
+# How long a finished generation's image is retried while S3-compatible storage is unreachable.
+STORAGE_RETRY_SECONDS = env_float("EASEL_STORAGE_RETRY_SECONDS", 120, minimum=0)
 
 # --- OpenRouter ------------------------------------------------------------------------------------
 OPENROUTER_API_KEY = env_str("OPENROUTER_API_KEY")
@@ -315,8 +337,9 @@ OPENROUTER_IDLE_TIMEOUT = env_float("OPENROUTER_IDLE_TIMEOUT", 120, minimum=0.1)
 OPENROUTER_TOTAL_TIMEOUT = env_float("OPENROUTER_TOTAL_TIMEOUT", 600, minimum=1)
 OPENROUTER_MAX_ATTEMPTS = env_int("OPENROUTER_MAX_ATTEMPTS", 3, minimum=1, maximum=10)
 OPENROUTER_RETRY_AFTER_CAP = env_float("OPENROUTER_RETRY_AFTER_CAP", 60, minimum=0)
-# How images are requested: "chat" (chat completions with modalities) or "images" (the Image API).
-OPENROUTER_API = env_choice("OPENROUTER_API", "chat", ("chat", "images"))
+# How images are requested: "auto" (the API OpenRouter serves each model through, as the sync found it),
+# or one path for every model: "chat" (chat completions with modalities) or "images" (the Image API).
+OPENROUTER_API = env_choice("OPENROUTER_API", "auto", ("auto", "chat", "images"))
 # The stand-in is running in place of OpenRouter (set by `manage.py serve` when no key is given).
 OFFLINE_DEMO = env_bool("EASEL_OFFLINE_DEMO", False)
 

@@ -1,7 +1,8 @@
 """What OpenRouter's image-generation docs say about picture shapes: the aspect ratios with their pixel
 sizes at 1K, and the image sizes (1K, 2K, 4K) that multiply both sides.
 
-Which ratios and sizes a model is offered is Easel's choice, kept per model (imagegen.catalog).
+Which ratios and sizes a model takes is OpenRouter's to say, per model (imagegen.capabilities); these
+sizes label the choices and judge an image's shape.
 """
 
 # aspect ratio -> (width, height) at 1K.
@@ -41,12 +42,21 @@ def aspect_ratio_label(aspect_ratio: str, image_size: str = DEFAULT_IMAGE_SIZE) 
     return f"{aspect_ratio} — {size[0]}×{size[1]}" if size else aspect_ratio
 
 
-def aspect_matches(aspect_ratio: str, width: int, height: int, *, tolerance: float = 0.02) -> bool:
-    """Whether an image's actual shape is within 2% of the requested ratio."""
+def aspect_matches(
+    aspect_ratio: str, width: int, height: int, *, image_size: str = "", tolerance: float = 0.02
+) -> bool:
+    """Whether an image has the shape asked for: the pixel size OpenRouter documents for the ratio (at
+    any size: providers clamp to these), or within 2% of the ratio itself. 21:9 is drawn 1536×672, which
+    is 2.04% off 21:9 and still exactly what was asked for."""
     try:
         w, h = (int(part) for part in aspect_ratio.split(":"))
     except ValueError:
         return False
     if not (w and h and width and height):
         return False
+    documented = {pixel_size(aspect_ratio, size) for size in (image_size or DEFAULT_IMAGE_SIZE, *IMAGE_SIZES)}
+    if (width, height) in documented:
+        return True
+    if any(size and width * size[1] == height * size[0] for size in documented):
+        return True
     return abs((width / height) / (w / h) - 1) <= tolerance

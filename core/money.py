@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 TEN_THOUSANDTH = Decimal("0.0001")
-# Costs are stored with six decimals (Generation.cost_usd / reserved_usd, ImageModel.price_per_image).
+# Costs are stored with six decimals (Generation.cost_usd / reserved_usd, estimates).
 MICRO = Decimal("0.000001")
 
 

@@ -10,14 +10,18 @@ import hashlib
 import io
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.utils.text import slugify
 from PIL import Image as PILImage
+from storages.utils import clean_name, safe_join
 
 from core import image_formats
 
@@ -26,6 +30,8 @@ DISPLAY_MIME = "image/webp"
 # The copy a share link shows when it doesn't allow downloads: big enough to look at, not the original.
 DISPLAY_LONG_SIDE = 2048
 FILE_MODE = 0o600
+# What S3-compatible storage raises when it is unreachable, slower than its timeouts, or refusing.
+STORAGE_ERRORS = (BotoCoreError, ClientError)
 
 
 def sha256_hex(data: bytes) -> str:
@@ -83,6 +89,35 @@ def delete_file(*, name: str) -> None:
 
 def file_exists(*, name: str) -> bool:
     return default_storage.exists(name)
+
+
+def open_stream(*, name: str) -> tuple[BinaryIO, int]:
+    """A readable file object for `name` that reads in pieces, and its size in bytes.
+
+    On object storage it is the body of one GET, read as it arrives: django-storages' own file objects
+    ask for the object's metadata first (one more round trip) and then download the whole object into
+    memory before the first read, which a 4K original or a ZIP of many must not do.
+    """
+    storage = default_storage
+    if isinstance(storage, FileSystemStorage):
+        return storage.open(name, "rb"), storage.size(name)
+    key = safe_join(storage.location, clean_name(name))  # the object key django-storages uses for `name`
+    try:
+        response = storage.bucket.Object(key).get()
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            raise FileNotFoundError(f"{name} is not in the bucket") from error
+        raise
+    return response["Body"], response["ContentLength"]
+
+
+def iter_chunks(*, name: str, chunk_size: int = 256 * 1024) -> Iterator[bytes]:
+    stream, _size = open_stream(name=name)
+    try:
+        while chunk := stream.read(chunk_size):
+            yield chunk
+    finally:
+        stream.close()
 
 
 def read_file(*, name: str) -> bytes:

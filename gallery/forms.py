@@ -61,6 +61,7 @@ class GalleryFilterForm(forms.Form):
     )
     favourites = forms.BooleanField(label="My favourites", required=False)
     mine = forms.BooleanField(label="Mine", required=False)
+    credentials = forms.BooleanField(label="Has Content Credentials", required=False)
     sort = forms.ChoiceField(
         label="Sort",
         required=False,
@@ -127,6 +128,7 @@ class GalleryFilterForm(forms.Form):
             date_to=data.get("date_to"),
             favourites=bool(data.get("favourites")),
             mine=bool(data.get("mine")),
+            credentials=bool(data.get("credentials")),
             sort=data.get("sort") or NEWEST,
             collection_id=collection_id or data.get("collection"),
         )

@@ -22,7 +22,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from core.ids import parse_id
-from gallery.models import Collection, CollectionItem, Favourite, Image
+from gallery.models import Collection, CollectionItem, CredentialsStatus, Favourite, Image
 from gallery.search import matching_ids_sql, search_words
 from gallery.serving import image_download_name
 
@@ -139,6 +139,7 @@ class GalleryQuery:
     date_to: dt.date | None = None
     favourites: bool = False
     mine: bool = False
+    credentials: bool = False
     sort: str = NEWEST
     collection_id: int | None = None
 
@@ -153,6 +154,7 @@ class GalleryQuery:
             "date_to": self.date_to.isoformat() if self.date_to else "",
             "favourites": "1" if self.favourites else "",
             "mine": "1" if self.mine else "",
+            "credentials": "1" if self.credentials else "",
             "sort": "" if self.sort == NEWEST else self.sort,
             "collection": self.collection_id if with_collection and self.collection_id else "",
         }
@@ -192,6 +194,11 @@ def images_matching(*, viewer, query: GalleryQuery) -> QuerySet[Image]:
         images = images.filter(owner=viewer)
     if query.aspect_ratio:
         images = images.filter(aspect_ratio=query.aspect_ratio)
+    if query.credentials:
+        # An unreadable manifest is still one the file carries (its page says it can't be read).
+        images = images.filter(
+            credentials_status__in=[CredentialsStatus.PRESENT, CredentialsStatus.UNREADABLE]
+        )
     if query.date_from:
         images = images.filter(created_at__gte=_start_of(query.date_from))
     if query.date_to:
@@ -417,26 +424,21 @@ def image_collections(*, image: Image) -> list[Collection]:
 def image_recipe(*, image: Image) -> dict[str, Any]:
     """What made the image, as JSON-ready data: it travels beside the file, whose bytes stay untouched."""
     generation = image.generation
-    references = []
-    if generation is not None:
-        references = [
-            {
-                "position": reference.position,
-                "sha256": reference.sha256,
-                "mime_type": reference.mime_type,
-                "width": reference.width,
-                "height": reference.height,
-                "byte_size": reference.byte_size,
-                "gallery_image_id": reference.source_image_id,
-            }
-            for reference in generation.references.all()
-        ]
     return {
         "format": "easel-recipe/1",
         "prompt": image.prompt,
-        "model": {"id": image.model_slug, "name": image.model_name, "provider": image.provider},
-        "parameters": {"aspect_ratio": image.aspect_ratio, "image_size": image.image_size},
-        "reference_images": references,
+        "model": {
+            "id": image.model_slug,
+            "name": image.model_name,
+            "provider": image.provider,
+            "provider_slug": image.provider_slug,
+            "api": image.api,
+        },
+        "seed": image.seed,
+        "parameters": image.parameters
+        or {"aspect_ratio": image.aspect_ratio, "image_size": image.image_size},
+        "reference_sha256": list(image.reference_sha256),
+        "reference_images": _recipe_references(generation),
         "result": {
             "file_name": image_download_name(image),
             "sha256": image.sha256,
@@ -457,15 +459,34 @@ def image_recipe(*, image: Image) -> dict[str, Any]:
         "openrouter_generation_id": image.openrouter_generation_id,
         "member": image.owner.get_username(),
         "created_at": image.created_at.isoformat(),
-        "generation": (
-            {
-                "id": generation.pk,
-                "created_at": generation.created_at.isoformat(),
-                "finished_at": generation.finished_at.isoformat() if generation.finished_at else None,
-                "index": image.index,
-                "count": generation.count,
-            }
-            if generation is not None
-            else None
-        ),
+        "generation": _recipe_generation(generation, index=image.index),
+    }
+
+
+def _recipe_references(generation) -> list[dict[str, Any]]:
+    if generation is None:
+        return []
+    return [
+        {
+            "position": reference.position,
+            "sha256": reference.sha256,
+            "mime_type": reference.mime_type,
+            "width": reference.width,
+            "height": reference.height,
+            "byte_size": reference.byte_size,
+            "gallery_image_id": reference.source_image_id,
+        }
+        for reference in generation.references.all()
+    ]
+
+
+def _recipe_generation(generation, *, index: int) -> dict[str, Any] | None:
+    if generation is None:
+        return None
+    return {
+        "id": generation.pk,
+        "created_at": generation.created_at.isoformat(),
+        "finished_at": generation.finished_at.isoformat() if generation.finished_at else None,
+        "index": index,
+        "count": generation.count,
     }

@@ -2,19 +2,21 @@
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from core import aspect_ratios
+from core import aspect_ratios, image_formats
 from gallery import files, selectors
-from gallery.models import Collection, CollectionItem, Favourite, Image
+from gallery.credentials import NO_CREDENTIALS, ContentCredentials, read_content_credentials
+from gallery.models import Collection, CollectionItem, CredentialsStatus, Favourite, Image, ImageParent
 from gallery.signals import file_still_used, images_trashed
 
 logger = logging.getLogger("easel.gallery")
@@ -30,13 +32,18 @@ class StoredImageFiles:
     thumbnail_width: int
     thumbnail_height: int
     created_names: tuple[str, ...]  # the files this call wrote (others already existed)
+    credentials: ContentCredentials = NO_CREDENTIALS
 
 
 def image_files_store(*, data: bytes, image_format: str) -> StoredImageFiles:
-    """Write the original (unchanged) and its WebP thumbnail, before any row points at them.
+    """Write the original (unchanged) and its WebP thumbnail, before any row points at them, and read
+    the original's Content Credentials.
 
     If anything fails, files written by this call are removed again, so nothing is left behind.
     """
+    content_credentials = read_content_credentials(
+        data=data, mime_type=image_formats.MIME_TYPES[image_format]
+    )
     sha256 = files.sha256_hex(data)
     file_name = files.original_name(sha256=sha256, image_format=image_format)
     thumbnail_name = files.thumbnail_name(sha256=sha256)
@@ -59,6 +66,7 @@ def image_files_store(*, data: bytes, image_format: str) -> StoredImageFiles:
         thumbnail_width=thumbnail.width,
         thumbnail_height=thumbnail.height,
         created_names=tuple(created),
+        credentials=content_credentials,
     )
 
 
@@ -71,7 +79,42 @@ def image_file_fields(*, stored: StoredImageFiles) -> dict:
         "byte_size": stored.byte_size,
         "thumbnail_width": stored.thumbnail_width,
         "thumbnail_height": stored.thumbnail_height,
+        "credentials_status": stored.credentials.status,
+        "credentials": stored.credentials.summary,
     }
+
+
+def image_credentials_read(*, image: Image) -> Image:
+    """Read the Content Credentials of an image stored before Easel read them (the original is only read)."""
+    if image.credentials_status != CredentialsStatus.NOT_READ:
+        return image
+    try:
+        data = files.read_file(name=image.file_name)
+    except OSError:
+        logger.warning("Image %s: its original could not be read for Content Credentials", image.pk)
+        return image
+    found = read_content_credentials(data=data, mime_type=image.mime_type)
+    image.credentials_status, image.credentials = found.status, found.summary
+    Image.objects.filter(pk=image.pk, credentials_status=CredentialsStatus.NOT_READ).update(
+        credentials_status=found.status, credentials=found.summary
+    )
+    return image
+
+
+def images_credentials_backfill(*, batch_size: int = PURGE_BATCH) -> dict[str, int]:
+    """Read the Content Credentials of every image stored before Easel read them; counts by status."""
+    counts: dict[str, int] = {}
+    after = 0
+    while batch := list(
+        Image.objects.filter(credentials_status=CredentialsStatus.NOT_READ, pk__gt=after).order_by("pk")[
+            :batch_size
+        ]
+    ):
+        for image in batch:
+            status = image_credentials_read(image=image).credentials_status or "file missing"
+            counts[status] = counts.get(status, 0) + 1
+        after = batch[-1].pk
+    return counts
 
 
 def image_files_discard(*, stored: StoredImageFiles) -> None:
@@ -126,6 +169,7 @@ def image_create(
     cost_usd: Decimal | None = None,
     latency_ms: int | None = None,
     model_text: str = "",
+    recipe: Mapping[str, Any] | None = None,
 ) -> Image:
     """The row for files already stored by image_files_store. Call inside the caller's transaction."""
     if not transaction.get_connection().in_atomic_block:
@@ -141,7 +185,11 @@ def image_create(
         height=height,
         aspect_ratio=aspect_ratio,
         image_size=image_size,
-        aspect_matches=aspect_ratios.aspect_matches(aspect_ratio, width, height) if aspect_ratio else True,
+        aspect_matches=(
+            aspect_ratios.aspect_matches(aspect_ratio, width, height, image_size=image_size)
+            if aspect_ratio
+            else True
+        ),
         prompt=prompt,
         model_slug=model_slug,
         model_name=model_name,
@@ -153,6 +201,24 @@ def image_create(
         cost_usd=cost_usd,
         latency_ms=latency_ms,
         model_text=model_text,
+        # The recipe: api, provider_slug, seed, parameters (every one sent), reference_sha256.
+        **{key: value for key, value in (recipe or {}).items() if key in RECIPE_FIELDS},
+    )
+
+
+RECIPE_FIELDS = frozenset({"api", "provider_slug", "seed", "parameters", "reference_sha256"})
+
+
+def image_parents_record(*, child: Image, parents: Iterable[tuple[int, str]]) -> None:
+    """Record what `child` was made from: (parent image id, ImageParent.Kind) pairs.
+
+    Only older images can be parents (the table's check), so a lineage never has a cycle; a pair already
+    recorded is left as it is.
+    """
+    links = {(parent_id, kind) for parent_id, kind in parents if parent_id < child.pk}
+    ImageParent.objects.bulk_create(
+        [ImageParent(child=child, parent_id=parent_id, kind=kind) for parent_id, kind in sorted(links)],
+        ignore_conflicts=True,
     )
 
 

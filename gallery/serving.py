@@ -7,14 +7,13 @@ from the content hash and immutable caching (names are content hashes), unless t
 """
 
 import json
+import logging
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage, default_storage
 from django.http import (
     FileResponse,
     HttpResponse,
     HttpResponseNotModified,
-    HttpResponseRedirect,
     StreamingHttpResponse,
 )
 from django.utils import timezone
@@ -23,6 +22,8 @@ from zipstream import ZipStream
 from core import image_formats
 from gallery import files
 from gallery.models import Image
+
+logger = logging.getLogger("easel.gallery")
 
 ORIGINAL, THUMBNAIL, DISPLAY = "original", "thumbnail", "display"
 VARIANTS = (ORIGINAL, THUMBNAIL)  # the gallery's URLs; DISPLAY is served only to share links
@@ -120,8 +121,10 @@ def file_response(
 ) -> HttpResponse:
     """Serve a stored file after the caller has checked the viewer may see it.
 
-    With EASEL_MEDIA_ACCEL_PREFIX, nginx streams the bytes (X-Accel-Redirect); on object storage the
-    viewer is redirected to a short-lived signed URL; otherwise Django streams the file itself.
+    With EASEL_MEDIA_ACCEL_PREFIX, nginx streams the bytes (X-Accel-Redirect); otherwise Easel streams
+    them itself, from disk or from object storage alike. Never a redirect to a signed URL: the browser
+    would leave the pages' CSP (img-src 'self'), lose these headers, and keep a URL that outlives a
+    revoked share link (docs/benchmarks.md measures what streaming costs).
     """
     quoted_etag = f'"{etag}"'
     if quoted_etag in _if_none_match(request):
@@ -129,12 +132,14 @@ def file_response(
     elif settings.MEDIA_ACCEL_PREFIX:
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = settings.MEDIA_ACCEL_PREFIX.rstrip("/") + "/" + name
-    elif not isinstance(default_storage, FileSystemStorage):
-        response = HttpResponseRedirect(default_storage.url(name))
-        response["Cache-Control"] = "private, no-store"
-        return response
     else:
-        response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
+        try:
+            stream, size = files.open_stream(name=name)
+        except files.STORAGE_ERRORS:
+            logger.warning("The media storage did not answer for %s", name, exc_info=True)
+            return storage_unavailable_response()
+        response = FileResponse(stream, content_type=content_type)
+        response["Content-Length"] = str(size)
     disposition = "attachment" if as_attachment else "inline"
     response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     response["Content-Type"] = content_type
@@ -143,6 +148,21 @@ def file_response(
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     response["Cache-Control"] = cache_control
     response["ETag"] = quoted_etag
+    return response
+
+
+def storage_unavailable_response() -> HttpResponse:
+    """503 when the bucket does not answer within its timeouts: the page around the picture still
+    shows, without it, and the browser may ask again later."""
+    response = HttpResponse(
+        "The image storage is not answering; try again in a minute.\n",
+        status=503,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Retry-After"] = "30"
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = FILE_CSP
     return response
 
 
@@ -161,19 +181,13 @@ def zip_response(*, entries: list[tuple[str, str, int]], filename: str) -> Strea
     seen: set[str] = set()
     for name, arcname, size in entries:
         arcname = _unique_arcname(arcname, seen)
-        archive.add(_chunks(name), arcname, size=size)
+        archive.add(files.iter_chunks(name=name), arcname, size=size)
     response = StreamingHttpResponse(archive, content_type="application/zip")
     response["Content-Length"] = str(len(archive))
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def _chunks(name: str, chunk_size: int = 256 * 1024):
-    with default_storage.open(name, "rb") as handle:
-        while chunk := handle.read(chunk_size):
-            yield chunk
 
 
 def _unique_arcname(arcname: str, seen: set[str]) -> str:

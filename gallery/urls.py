@@ -26,6 +26,7 @@ urlpatterns = [
     path("images/<db_id:pk>/<image_variant:variant>", views.image_file, name="image_file"),
     path("images/<db_id:pk>/download", views.image_download, name="image_download"),
     path("images/<db_id:pk>/details.json", views.image_details_json, name="image_details_json"),
+    path("images/<db_id:pk>/lineage", views.image_lineage, name="image_lineage"),
     path("images/<db_id:pk>/favourite", views.image_favourite, name="image_favourite"),
     path("selection/zip", views.selection_zip, name="selection_zip"),
     path("selection/collect", views.selection_collect, name="selection_collect"),

@@ -20,7 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gallery import markup, selectors, services, serving
+from gallery import lineage, markup, selectors, services, serving
 from gallery.forms import AddToCollectionForm, CollectionForm, FavouriteForm, GalleryFilterForm, SelectionForm
 from gallery.selectors import GalleryQuery
 
@@ -189,6 +189,8 @@ def _grid_response(request, *, template: str, collection):
 @require_GET
 def image_detail(request, pk):
     image = selectors.image_get_visible(viewer=request.user, pk=pk)
+    # Images stored before Easel read Content Credentials get theirs read once, here.
+    image = services.image_credentials_read(image=image)
     query = GalleryFilterForm(request.GET).gallery_query()
     if image.is_trashed:
         previous = following = None
@@ -203,6 +205,7 @@ def image_detail(request, pk):
         is_favourite=selectors.image_is_favourite(viewer=request.user, image=image),
         key_favourite=True,
     )
+    made_from_this, made_from_this_count = lineage.image_made_from_this(viewer=request.user, image=image)
     collections = selectors.image_collections(image=image)
     for item in collections:
         item.can_edit = selectors.collection_can_edit(viewer=request.user, collection=item)
@@ -219,8 +222,24 @@ def image_detail(request, pk):
         "collections_for_adding": selectors.collections_editable_by(viewer=request.user),
         "trash_expires_at": _trash_expiry(image.trashed_at) if image.is_trashed else None,
         "latency_seconds": image.latency_ms / 1000 if image.latency_ms is not None else None,
+        "made_from": lineage.image_made_from(viewer=request.user, image=image),
+        "made_from_this": made_from_this,
+        "made_from_this_count": made_from_this_count,
     }
     return render(request, "gallery/image_detail.html", context)
+
+
+@require_GET
+def image_lineage(request, pk):
+    """The whole family of an image (what it was made from, what was made from it, and so on)."""
+    image = selectors.image_get_visible(viewer=request.user, pk=pk)
+    family = lineage.image_family(viewer=request.user, image=image)
+    context = {
+        "image": image,
+        "family": family,
+        "tree": lineage.family_tree_svg(family=family, current_pk=image.pk),
+    }
+    return render(request, "gallery/lineage.html", context)
 
 
 @require_GET

@@ -4,13 +4,12 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 import openrouter
-from core import aspect_ratios
 from core.money import usd
-from imagegen import selectors
+from imagegen import capabilities, parameters, selectors
 from imagegen.client import openrouter_client
 from imagegen.model_sync import model_make_default, models_ensure_default, models_sync
 from imagegen.models import Generation, GenerationReference, ImageModel
@@ -26,41 +25,63 @@ class ImageModelForm(forms.ModelForm):
             "enabled",
             "is_default",
             "sort_order",
-            "aspect_ratios",
-            "image_sizes",
-            "input_modalities",
-            "output_modalities",
-            "context_length",
-            "price_per_image",
-            "price_prompt",
-            "price_completion",
-            "price_image_output",
-            "price_request",
+            "parameters_override",
+            "pricing_override",
             "missing_upstream",
         ]
 
-    def clean_aspect_ratios(self):
-        ratios = self.cleaned_data["aspect_ratios"] or []
-        unknown = [ratio for ratio in ratios if ratio not in aspect_ratios.ASPECT_RATIO_PIXELS]
-        if unknown:
-            known = ", ".join(aspect_ratios.ASPECT_RATIO_PIXELS)
-            raise forms.ValidationError(f"Unknown aspect ratios {unknown}: use some of {known}.")
-        if not ratios:
-            raise forms.ValidationError("Give at least one aspect ratio.")
-        return ratios
+    def clean_parameters_override(self):
+        try:
+            return capabilities.checked_parameters_override(self.cleaned_data["parameters_override"])
+        except capabilities.OverrideError as error:
+            raise forms.ValidationError(str(error)) from None
 
-    def clean_image_sizes(self):
-        sizes = self.cleaned_data["image_sizes"] or []
-        unknown = [size for size in sizes if size not in aspect_ratios.IMAGE_SIZE_FACTORS]
-        if unknown or not sizes:
-            raise forms.ValidationError(f"Use one or more of {', '.join(aspect_ratios.IMAGE_SIZES)}.")
-        return sizes
+    def clean_pricing_override(self):
+        try:
+            return capabilities.checked_pricing_override(self.cleaned_data["pricing_override"])
+        except capabilities.OverrideError as error:
+            raise forms.ValidationError(str(error)) from None
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("is_default") and not cleaned.get("enabled"):
             self.add_error("is_default", "The default model must be enabled.")
         return cleaned
+
+
+def _descriptor_words(capability: openrouter.Capability) -> str:
+    if isinstance(capability, openrouter.EnumCapability):
+        return "one of " + ", ".join(capability.values)
+    if isinstance(capability, openrouter.RangeCapability):
+        return f"{capability.minimum:g} to {capability.maximum:g}"
+    return "yes"
+
+
+def _descriptor_table(descriptors: dict, overridden: frozenset = frozenset()) -> str:
+    if not descriptors:
+        return format_html('<span class="quiet">{}</span>', "nothing described")
+    rows = format_html_join(
+        "",
+        '<tr><th scope="row">{}</th><td>{}{}</td></tr>',
+        (
+            (name, _descriptor_words(capability), " — override" if name in overridden else "")
+            for name, capability in descriptors.items()
+        ),
+    )
+    return format_html("<table>{}</table>", rows)
+
+
+DISCOVERED = [
+    "api",
+    "offered",
+    "providers_table",
+    "prices",
+    "supports_streaming",
+    "input_modalities",
+    "output_modalities",
+    "synced_at",
+    "last_seen_upstream",
+]
 
 
 @admin.register(ImageModel)
@@ -73,36 +94,68 @@ class ImageModelAdmin(admin.ModelAdmin):
         "is_default",
         "sort_order",
         "price_column",
-        "outputs",
+        "api",
+        "override_column",
         "upstream_status",
     ]
     list_editable = ["enabled", "sort_order"]
-    list_filter = ["enabled", "missing_upstream"]
+    list_filter = ["enabled", "api", "missing_upstream"]
     search_fields = ["name", "openrouter_id"]
     actions = ["enable_models", "disable_models", "make_default"]
-    readonly_fields = [
-        "previous_price_per_image",
-        "price_changed_at",
-        "last_seen_upstream",
-        "created_at",
-        "updated_at",
+    # What the sync keeps, shown read-only; `missing_upstream` stays editable (an admin may hide a model).
+    readonly_fields = [*DISCOVERED, "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["openrouter_id", "name", "description", "enabled", "is_default", "sort_order"]}),
+        (
+            "What OpenRouter says (read-only, kept by “Sync from OpenRouter”)",
+            {"fields": [*DISCOVERED, "missing_upstream"]},
+        ),
+        ("Admin override (a sync never changes it)", {"fields": ["parameters_override", "pricing_override"]}),
     ]
     change_list_template = "admin/imagegen/imagemodel/change_list.html"
 
-    @admin.display(description="USD per image", ordering="price_per_image")
+    @admin.display(description="Prices")
     def price_column(self, model: ImageModel) -> str:
-        if model.price_per_image is None:
-            return "unknown"
-        if (
-            model.previous_price_per_image is not None
-            and model.previous_price_per_image != model.price_per_image
-        ):
-            return f"${model.previous_price_per_image:.4f} → ${model.price_per_image:.4f}"
-        return f"${model.price_per_image:.4f}"
+        offer = model.offer()
+        summary = parameters.pricing_summary(offer)
+        return f"{summary} (override)" if offer.pricing_overridden else summary
 
-    @admin.display(description="Outputs")
-    def outputs(self, model: ImageModel) -> str:
-        return " + ".join(model.output_modalities) or "?"
+    @admin.display(description="Override")
+    def override_column(self, model: ImageModel) -> str:
+        marked = [label for label, value in (("descriptors", model.parameters_override),
+                                             ("prices", model.pricing_override)) if value]  # fmt: skip
+        return ", ".join(marked) or "—"
+
+    @admin.display(description="Offers (after any override)")
+    def offered(self, model: ImageModel):
+        offer = model.offer()
+        return _descriptor_table(offer.parameters, offer.overridden_parameters)
+
+    @admin.display(description="Providers")
+    def providers_table(self, model: ImageModel):
+        providers = model.offer().providers
+        if not providers:
+            return format_html('<span class="quiet">{}</span>', "none listed (chat completions)")
+        return format_html_join(
+            "",
+            "<p><strong>{}</strong> ({}){}</p>{}",
+            (
+                (p.name, p.slug, ", streams" if p.supports_streaming else "", _descriptor_table(p.parameters))
+                for p in providers
+            ),
+        )
+
+    @admin.display(description="Pricing lines")
+    def prices(self, model: ImageModel) -> str:
+        discovered = parameters.pricing_summary(
+            capabilities.model_offer(
+                parameters={}, providers=model.providers, pricing=model.pricing,
+                parameters_override=None, pricing_override=None,
+            )
+        )  # fmt: skip
+        if model.pricing_override:
+            return f"{parameters.pricing_summary(model.offer())} (override); OpenRouter says: {discovered}"
+        return discovered
 
     @admin.display(description="On OpenRouter", ordering="missing_upstream")
     def upstream_status(self, model: ImageModel) -> str:

@@ -15,12 +15,16 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 
-def generation_admit(*, member, model, image_size: str, count: int) -> Decimal:
-    """Admit a generation or raise; the amount to reserve (nothing when no check is configured)."""
+def generation_admit(*, member, model, estimate) -> Decimal:
+    """Admit a generation or raise; the amount to reserve (nothing when no check is configured).
+
+    `estimate` is what the form showed (an imagegen.pricing.Estimate, or None when the model has no
+    published price): the check reserves its top.
+    """
     check = _check(settings.GENERATION_ADMISSION)
     if check is None:
         return Decimal(0)
-    return check(member=member, model=model, image_size=image_size, count=count)
+    return check(member=member, model=model, estimate=estimate)
 
 
 @cache

@@ -31,7 +31,7 @@ def openrouter_client(**overrides) -> openrouter.OpenRouterClient:
         "max_attempts": settings.OPENROUTER_MAX_ATTEMPTS,
         "retry_after_cap": settings.OPENROUTER_RETRY_AFTER_CAP,
         # The wire format ("chat" or "images"); results, events and errors are the same either way.
-        "api": settings.OPENROUTER_API,
+        "api": api_for(None),
         "max_image_bytes": settings.MAX_IMAGE_BYTES,
         "max_pixels": settings.MAX_IMAGE_PIXELS,
     } | overrides
@@ -41,3 +41,11 @@ def openrouter_client(**overrides) -> openrouter.OpenRouterClient:
         if client is None:
             client = _clients[key] = openrouter.OpenRouterClient(**options)
         return client
+
+
+def api_for(model_api: str | None) -> str:
+    """The API a model is generated through: the operator's OPENROUTER_API where it names one path,
+    else the model's own (what the sync found serves it), else chat completions."""
+    if settings.OPENROUTER_API in ("chat", "images"):
+        return settings.OPENROUTER_API
+    return model_api or "chat"

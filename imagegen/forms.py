@@ -8,9 +8,12 @@ from django.utils.functional import lazy
 
 import openrouter
 from core import aspect_ratios, image_formats
+from core.ids import MAX_ID
+from core.money import usd
 from gallery import files
 from gallery.forms import IdModelMultipleChoiceField
 from gallery.models import Image
+from imagegen import parameters as choices
 from imagegen.exceptions import GenerationRefused
 from imagegen.models import ImageModel
 from imagegen.services import (
@@ -19,6 +22,7 @@ from imagegen.services import (
     MAX_REFERENCES,
     ReferenceInput,
     generation_check,
+    generation_estimate,
 )
 from openrouter import imagecheck
 
@@ -43,9 +47,12 @@ class ModelChoiceField(forms.ModelChoiceField):
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from None
 
     def label_from_instance(self, model: ImageModel) -> str:
-        if model.price_per_image is None:
+        one = generation_estimate(model=model)
+        if one is None:
             return model.name
-        return f"{model.name} — ${model.price_per_image:.3f} per image"
+        if one.is_range:
+            return f"{model.name} — up to {usd(one.high)} an image"
+        return f"{model.name} — {usd(one.high)} an image"
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -115,14 +122,34 @@ class GenerateForm(forms.Form):
         empty_label=None,
         error_messages={"invalid_choice": "That model is not available: pick one from the list."},
     )
-    aspect_ratio = forms.ChoiceField(label="Aspect ratio", error_messages={"invalid_choice": INVALID_CHOICE})
-    image_size = forms.ChoiceField(label="Image size", error_messages={"invalid_choice": INVALID_CHOICE})
+    # The model's choices: each appears only where the chosen model offers it, with the model's values.
     count = forms.TypedChoiceField(
         label="Images",
         choices=[(n, str(n)) for n in range(1, MAX_COUNT + 1)],
         coerce=int,
         initial=1,
         error_messages={"invalid_choice": f"Ask for 1 to {MAX_COUNT} images."},
+    )
+    aspect_ratio = forms.ChoiceField(
+        label="Aspect ratio", required=False, error_messages={"invalid_choice": INVALID_CHOICE}
+    )
+    image_size = forms.ChoiceField(
+        label="Image size", required=False, error_messages={"invalid_choice": INVALID_CHOICE}
+    )
+    quality = forms.ChoiceField(
+        label="Quality", required=False, error_messages={"invalid_choice": INVALID_CHOICE}
+    )
+    background = forms.ChoiceField(
+        label="Background", required=False, error_messages={"invalid_choice": INVALID_CHOICE}
+    )
+    output_format = forms.ChoiceField(
+        label="Output format", required=False, error_messages={"invalid_choice": INVALID_CHOICE}
+    )
+    seed = forms.IntegerField(
+        label="Seed",
+        required=False,
+        help_text="Blank picks one at random; the same seed and choices draw the same picture again.",
+        error_messages={"invalid": "The seed is a whole number, or blank for a random one."},
     )
     reference_uploads = ReferenceUploadField(
         label="Reference images",
@@ -135,6 +162,8 @@ class GenerateForm(forms.Form):
         label="Or pick from the gallery", queryset=Image.objects.none(), required=False
     )
     submission_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    # Set by ?remix=<image>; the view checks the viewer may see that image before recording the lineage.
+    remix_of = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_ID)
 
     def __init__(self, *args, models, pick_candidates, model_list: list[ImageModel] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -147,18 +176,118 @@ class GenerateForm(forms.Form):
         self.model_list = list(models) if model_list is None else model_list
         self.fields["model"].known_models = {str(model.pk): model for model in self.model_list}
         self.chosen_model = self._chosen_model()
-        image_size = self._value("image_size") or aspect_ratios.DEFAULT_IMAGE_SIZE
-        if self.chosen_model:
-            if image_size not in self.chosen_model.image_sizes:
-                image_size = self.chosen_model.image_sizes[0] if self.chosen_model.image_sizes else ""
-            self.fields["aspect_ratio"].choices = [
-                (ratio, aspect_ratios.aspect_ratio_label(ratio, image_size))
-                for ratio in self.chosen_model.aspect_ratios
+        # Visible notes for choices the newly chosen model does not offer (reset to its default).
+        self.resets: list[str] = []
+        self.offer = self.chosen_model.offer() if self.chosen_model else None
+        if self.offer is not None:
+            self._follow_model()
+
+    # The controls that follow the model, in the form's order (count first, beside the model).
+    MODEL_FIELDS = ("count", "aspect_ratio", "image_size", "quality", "background", "output_format", "seed")
+
+    def _follow_model(self) -> None:
+        """Offer only what the chosen model takes, with its values; an unbound form (the page, or a
+        switch of model) keeps each earlier choice the model also offers and resets the rest, saying so."""
+        model, offer = self.chosen_model, self.offer
+        limit = choices.count_limit(offer, MAX_COUNT)
+        self.fields["count"].choices = [(n, str(n)) for n in range(1, limit + 1)]
+        self.fields["count"].error_messages["invalid_choice"] = (
+            f"{model.name} makes 1 to {limit} images at a time."
+        )
+        self._keep_or_reset(
+            "count", str(self._value("count") or 1), [str(n) for n in range(1, limit + 1)], "1"
+        )
+        size_values = choices.offered_values(offer, "resolution")
+        image_size = self._keep_or_reset(
+            "image_size", self._value("image_size"), size_values, choices.default_value(offer, "resolution")
+        )
+        for field_name in ("aspect_ratio", "image_size", "quality", "background", "output_format"):
+            name = choices.PARAMETER_OF[field_name]
+            values = choices.offered_values(offer, name)
+            if not values:
+                continue
+            self.fields[field_name].choices = [
+                (value, self._choice_label(name, value, image_size)) for value in values
             ]
-            self.fields["image_size"].choices = [(size, size) for size in self.chosen_model.image_sizes]
-            self.initial.setdefault("image_size", image_size)
-            if aspect_ratios.DEFAULT_ASPECT_RATIO in self.chosen_model.aspect_ratios:
-                self.initial.setdefault("aspect_ratio", aspect_ratios.DEFAULT_ASPECT_RATIO)
+            if field_name != "image_size":
+                self._keep_or_reset(
+                    field_name, self._value(field_name), values, choices.default_value(offer, name)
+                )
+        bounds = choices.seed_bounds(offer)
+        if bounds:
+            seed = self.fields["seed"]
+            self.fields["seed"] = forms.IntegerField(
+                label=seed.label, required=False, min_value=bounds[0], max_value=bounds[1],
+                help_text=seed.help_text, error_messages=seed.error_messages,
+            )  # fmt: skip
+        elif not self.is_bound and self._value("seed") not in (None, ""):
+            self.resets.append(f"{model.name} takes no seed: it picks its own.")
+            self.initial["seed"] = None
+
+    def _keep_or_reset(self, field_name: str, value, values, default: str) -> str:
+        """The value the form starts from: the earlier one where the model offers it, else the default."""
+        if self.is_bound:
+            return value or ""
+        label = self.fields[field_name].label
+        if value not in (None, "") and str(value) not in values:
+            if values:
+                self.resets.append(
+                    f"{label} is back to {default}: {self.chosen_model.name} does not offer {value}."
+                )
+            else:
+                self.resets.append(
+                    f"{self.chosen_model.name} has no {label} choice, so {value} no longer applies."
+                )
+        kept = str(value) if value not in (None, "") and str(value) in values else default
+        self.initial[field_name] = kept
+        return kept
+
+    @staticmethod
+    def _choice_label(name: str, value: str, image_size: str) -> str:
+        if name == "aspect_ratio":
+            return aspect_ratios.aspect_ratio_label(value, image_size or aspect_ratios.DEFAULT_IMAGE_SIZE)
+        return {"png": "PNG", "webp": "WebP", "jpeg": "JPEG"}.get(
+            value, value.capitalize() if name != "resolution" else value
+        )
+
+    @property
+    def model_controls(self) -> list:
+        """(bound field, its options) for each control the chosen model offers, in order (count always:
+        several requests where the model makes one image a request)."""
+        if self.offer is None:
+            return []
+        shown = [name for name in self.MODEL_FIELDS if name == "count" or self._offers(name)]
+        return [(self[name], self.options.get(name, [])) for name in shown]
+
+    @property
+    def unoffered_errors(self) -> list:
+        """Errors of values the chosen model does not offer at all (sent by hand, or a stale page)."""
+        shown = {field.name for field, _ in self.model_controls}
+        return [self[name] for name in self.MODEL_FIELDS if name not in shown and self[name].errors]
+
+    def _offers(self, field_name: str) -> bool:
+        if field_name == "seed":
+            return choices.seed_bounds(self.offer) is not None
+        return bool(choices.offered_values(self.offer, choices.PARAMETER_OF[field_name]))
+
+    @cached_property
+    def estimate(self):
+        """What the request as chosen is expected to cost (None: the model has no published price)."""
+        if self.chosen_model is None:
+            return None
+        chosen = {name: str(self[name].value() or "") for name in self.MODEL_FIELDS if name != "seed"}
+        try:
+            count = int(chosen.pop("count") or 1)
+        except ValueError:
+            count = 1
+        return generation_estimate(
+            model=self.chosen_model,
+            prompt=str(self["prompt"].value() or ""),
+            aspect_ratio=chosen["aspect_ratio"] if self._offers("aspect_ratio") else "",
+            image_size=chosen["image_size"] if self._offers("image_size") else "",
+            count=count,
+            parameters={"quality": chosen["quality"]},
+        )
 
     def _value(self, name: str):
         if self.is_bound:
@@ -185,7 +314,7 @@ class GenerateForm(forms.Form):
         model_field = self.fields["model"]
         choices = {
             "model": [(model.pk, model_field.label_from_instance(model)) for model in self.model_list],
-            **{name: self.fields[name].choices for name in ("aspect_ratio", "image_size", "count")},
+            **{name: self.fields[name].choices for name in self.MODEL_FIELDS if name != "seed"},
         }
         options = {}
         for name, field_choices in choices.items():
@@ -201,10 +330,6 @@ class GenerateForm(forms.Form):
     def picked_ids(self) -> set[int]:
         value = self["reference_picks"].value() or []
         return {int(pk) for pk in value if str(pk).isdigit()}
-
-    @property
-    def shows_image_size(self) -> bool:
-        return bool(self.chosen_model and len(self.chosen_model.image_sizes) > 1)
 
     @property
     def offers_references(self) -> bool:
@@ -227,12 +352,17 @@ class GenerateForm(forms.Form):
                 aspect_ratio=cleaned.get("aspect_ratio", ""),
                 image_size=cleaned.get("image_size", ""),
                 count=cleaned.get("count", 1),
+                parameters=self._parameters(cleaned),
                 reference_count=len(references),
             )
         except GenerationRefused as refused:
             self.add_error(refused.field, refused.message)
         cleaned["references"] = references
         return cleaned
+
+    @staticmethod
+    def _parameters(cleaned: dict) -> dict:
+        return {name: cleaned.get(name) for name in ("seed", "quality", "background", "output_format")}
 
     @staticmethod
     def _picked_reference(image: Image) -> ReferenceInput:
@@ -253,6 +383,7 @@ class GenerateForm(forms.Form):
             "aspect_ratio": data["aspect_ratio"],
             "image_size": data["image_size"],
             "count": data["count"],
+            "parameters": self._parameters(data),
             "references": data["references"],
             "submission_key": data.get("submission_key", ""),
         }

@@ -1,17 +1,20 @@
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from core import money
-from core.aspect_ratios import DEFAULT_IMAGE_SIZE, IMAGE_SIZE_FACTORS
-from imagegen import catalog
+from imagegen import capabilities
 
 
 class ImageModel(models.Model):
-    """An OpenRouter image model on the team's allowlist (kept in the admin)."""
+    """An OpenRouter image model on the team's allowlist (kept in the admin), with what OpenRouter says it
+    accepts and costs (filled in by the sync, read-only) and an admin's override of either."""
+
+    class Api(models.TextChoices):
+        IMAGES = "images", "Image API (POST /images)"
+        CHAT = "chat", "Chat completions"
 
     openrouter_id = models.CharField("OpenRouter id", max_length=200, unique=True)
     name = models.CharField(max_length=200)
@@ -19,34 +22,45 @@ class ImageModel(models.Model):
     input_modalities = models.JSONField(default=list, blank=True)
     output_modalities = models.JSONField(default=list, blank=True)
     context_length = models.PositiveIntegerField(null=True, blank=True)
-    price_prompt = models.DecimalField(
-        "USD per prompt token", max_digits=16, decimal_places=12, null=True, blank=True
+    api = models.CharField(
+        "served by",
+        max_length=8,
+        choices=Api,
+        default=Api.CHAT,
+        help_text="Which OpenRouter API generates with it.",
     )
-    price_completion = models.DecimalField(
-        "USD per completion token", max_digits=16, decimal_places=12, null=True, blank=True
+    parameters = models.JSONField(
+        "descriptors", default=dict, blank=True, help_text="What it accepts, merged over its providers."
     )
-    price_image_output = models.DecimalField(
-        "USD per output image (or image token)", max_digits=16, decimal_places=12, null=True, blank=True
+    providers = models.JSONField(default=list, blank=True)
+    pricing = models.JSONField(
+        "pricing lines",
+        default=list,
+        blank=True,
+        help_text="A chat model's prices (Image API models: per provider).",
     )
-    price_request = models.DecimalField(
-        "USD per request", max_digits=16, decimal_places=12, null=True, blank=True
-    )
-    price_per_image = models.DecimalField(
-        "estimated USD per 1K image",
-        max_digits=12,
-        decimal_places=6,
+    supports_streaming = models.BooleanField("streams previews", default=False)
+    parameters_override = models.JSONField(
+        "override: descriptors",
         null=True,
         blank=True,
-        help_text="Shown on the Generate form and used to reserve budget. Filled in by sync; editable.",
+        help_text='Replaces what OpenRouter says, per parameter, e.g. {"aspect_ratio": {"type": "enum", '
+        '"values": ["1:1", "16:9"]}}; null takes a parameter away. Marked as an override wherever it applies.',
     )
-    previous_price_per_image = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
-    price_changed_at = models.DateTimeField(null=True, blank=True)
-    aspect_ratios = models.JSONField(default=catalog.default_aspect_ratios_for_new, blank=True)
-    image_sizes = models.JSONField(default=catalog.default_image_sizes_for_new, blank=True)
+    pricing_override = models.JSONField(
+        "override: pricing lines",
+        null=True,
+        blank=True,
+        help_text='Replaces every provider\'s prices, e.g. [{"billable": "output_image", "unit": "image", '
+        '"cost_usd": 0.04}]. Marked as an override wherever it applies.',
+    )
     enabled = models.BooleanField(default=False)
     is_default = models.BooleanField("default", default=False)
     sort_order = models.IntegerField(default=100)
     last_seen_upstream = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField(
+        "capabilities read", null=True, blank=True, help_text="When OpenRouter last described it."
+    )
     missing_upstream = models.BooleanField(
         default=False, help_text="OpenRouter no longer lists this model; it cannot be chosen."
     )
@@ -76,12 +90,31 @@ class ImageModel(models.Model):
     def selectable(self) -> bool:
         return self.enabled and not self.missing_upstream
 
-    def cost_for(self, *, image_size: str, count: int) -> Decimal | None:
-        """The most a request is expected to cost, used to reserve budget before calling OpenRouter."""
-        if self.price_per_image is None:
-            return None
-        factor = IMAGE_SIZE_FACTORS.get(image_size or DEFAULT_IMAGE_SIZE, 1)
-        return money.stored(self.price_per_image * factor * count, rounding=ROUND_HALF_EVEN)
+    def offer(self, provider: str | None = None) -> capabilities.ModelOffer:
+        """What it accepts and costs, merged over its providers or through one (a slug), override applied."""
+        if provider is None and self._offer is not None:
+            return self._offer
+        offer = capabilities.model_offer(
+            parameters=self.parameters,
+            providers=self.providers,
+            pricing=self.pricing,
+            parameters_override=self.parameters_override,
+            pricing_override=self.pricing_override,
+            provider=provider,
+            model_id=self.openrouter_id,
+        )
+        if provider is None:
+            self._offer = offer
+        return offer
+
+    _offer: capabilities.ModelOffer | None = None
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        self._offer = None
+        super().refresh_from_db(*args, **kwargs)
+
+    def provider_named(self, slug: str) -> capabilities.Provider | None:
+        return next((p for p in self.offer().providers if p.slug == slug), None)
 
 
 class ErrorKind(models.TextChoices):
@@ -140,9 +173,17 @@ class Generation(models.Model):
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="generations")
     model = models.ForeignKey(ImageModel, on_delete=models.PROTECT, related_name="generations")
     prompt = models.TextField()
-    aspect_ratio = models.CharField(max_length=8)
+    aspect_ratio = models.CharField(max_length=8, blank=True)
     image_size = models.CharField(max_length=8, blank=True)
     count = models.PositiveSmallIntegerField(default=1)
+    # The member's other choices, each one the model offered: {"seed", "quality", "background", "output_format"}.
+    parameters = models.JSONField(default=dict, blank=True)
+    # Images asked for in each request (the Image API's `n`): `count`, or 1 where a model makes one a request.
+    images_per_request = models.PositiveSmallIntegerField(default=1)
+    # The provider pinned by "Run again exactly" (a slug or a name); blank lets OpenRouter choose.
+    provider = models.CharField(max_length=100, blank=True)
+    # The latest preview a streaming model sent, small (WebP), while it runs; cleared when it ends.
+    preview = models.BinaryField(null=True, blank=True, editable=False)
     status = models.CharField(max_length=16, choices=Status, default=Status.QUEUED)
     stage = models.CharField(max_length=16, choices=Stage, default=Stage.QUEUED)
     # Per-request progress, keyed by request index: {"0": {"stage": ..., "bytes": ...}}.
@@ -169,6 +210,14 @@ class Generation(models.Model):
     openrouter_ids = models.JSONField(default=list, blank=True)
     retry_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
+    )
+    # The gallery image whose "Remix" opened the form (its lineage: the new images are remixes of it).
+    remix_of = models.ForeignKey(
+        "gallery.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="remixes"
+    )
+    # The gallery image whose "Run again exactly" made this one (its lineage: kind run_again).
+    run_again_of = models.ForeignKey(
+        "gallery.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs_again"
     )
     # Sent by the form; a second submit with the same key (a double-click) returns the first generation.
     submission_key = models.CharField(max_length=64, blank=True)
@@ -252,3 +301,25 @@ class GenerationReference(models.Model):
 
     def __str__(self) -> str:
         return f"Reference {self.position} of generation {self.generation_id}"
+
+
+class Worker(models.Model):
+    """A worker process as its own heartbeat last described it: where it runs and what it is doing.
+
+    Written by the worker's main loop (one upsert a heartbeat), marked stopped when it exits cleanly. A
+    worker killed outright simply stops beating: its row goes stale, which is how the health endpoints,
+    the Generate page and the team dashboard tell that no worker is alive."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField("process id")
+    started_at = models.DateTimeField()
+    heartbeat_at = models.DateTimeField(db_index=True)
+    running = models.PositiveIntegerField("generations running", default=0)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-heartbeat_at"]
+
+    def __str__(self) -> str:
+        return f"Worker {self.worker_id} (process {self.pid} on {self.host})"

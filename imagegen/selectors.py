@@ -1,14 +1,18 @@
-"""Reads for image generation: the Generate page's cards and choices, and the generation log's totals."""
+"""Reads for image generation: the Generate page's cards and choices, the workers' health, and the
+generation log's totals."""
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import (
     Avg,
     Count,
     DecimalField,
     F,
+    Max,
+    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -19,12 +23,13 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
 from core.ids import parse_id
 from core.money import stored
-from gallery.models import Image
+from gallery.models import Image, ImageParent
 from gallery.selectors import image_get_visible, images_in_gallery
-from imagegen.models import Generation, ImageModel, error_kind_label
+from imagegen.models import Generation, ImageModel, Worker, error_kind_label
 
 ZERO = Decimal(0)
 # Sums of the six-decimal money columns (Generation.cost_usd / reserved_usd), on every database.
@@ -133,9 +138,119 @@ def image_for_remix(*, viewer, pk) -> Image | None:
         return None
 
 
+def generation_lineage_parents(*, generation: Generation) -> list[tuple[int, str]]:
+    """The gallery images a generation's images are made from, and how: (image id, ImageParent.Kind)."""
+    parents: list[tuple[int, str]] = []
+    if generation.remix_of_id:
+        parents.append((generation.remix_of_id, ImageParent.Kind.REMIX))
+    references = generation.references.filter(source_image__isnull=False).values_list(
+        "source_image_id", flat=True
+    )
+    parents += [(pk, ImageParent.Kind.EDIT) for pk in references]
+    if generation.run_again_of_id:
+        parents.append((generation.run_again_of_id, ImageParent.Kind.RUN_AGAIN))
+    if generation.retry_of_id:
+        earlier = Image.objects.filter(generation_id=generation.retry_of_id).values_list("pk", flat=True)
+        parents += [(pk, ImageParent.Kind.RETRY) for pk in earlier]
+    return parents
+
+
 def money_total(field_name: str) -> Coalesce:
     """The sum of a money column over the rows, zero when there are none."""
     return Coalesce(Sum(field_name), Value(ZERO), output_field=MONEY)
+
+
+# --- workers: is anyone running the queue? ----------------------------------------------------------
+
+
+def workers_live(*, now: datetime | None = None) -> QuerySet[Worker]:
+    """Workers whose heartbeat is fresh (within EASEL_HEARTBEAT_STALE_SECONDS) and that have not stopped."""
+    now = now or timezone.now()
+    fresh_since = now - timedelta(seconds=settings.HEARTBEAT_STALE_SECONDS)
+    return Worker.objects.filter(stopped_at__isnull=True, heartbeat_at__gte=fresh_since)
+
+
+def _age_seconds(moment: datetime | None, now: datetime) -> float | None:
+    return None if moment is None else round(max(0.0, (now - moment).total_seconds()), 1)
+
+
+@dataclass(frozen=True)
+class WorkHealth:
+    """What monitoring needs to tell a stuck queue: ages in seconds (None when there is nothing to age)."""
+
+    worker_heartbeat_age_seconds: float | None
+    oldest_queued_seconds: float | None
+    live_workers: int
+
+    def stuck(self, *, after_seconds: float) -> bool:
+        """Queued work has waited longer than `after_seconds` and no worker is alive to take it."""
+        waited = self.oldest_queued_seconds
+        return self.live_workers == 0 and waited is not None and waited > after_seconds
+
+
+def work_health(*, now: datetime | None = None) -> WorkHealth:
+    now = now or timezone.now()
+    newest_beat = Worker.objects.aggregate(newest=Max("heartbeat_at"))["newest"]
+    queued = Generation.objects.filter(status=Generation.Status.QUEUED).order_by()
+    oldest_queued = queued.aggregate(oldest=Min("created_at"))["oldest"]
+    return WorkHealth(
+        worker_heartbeat_age_seconds=_age_seconds(newest_beat, now),
+        oldest_queued_seconds=_age_seconds(oldest_queued, now),
+        live_workers=workers_live(now=now).count(),
+    )
+
+
+def generations_wait_for_a_worker(*, generations: list[Generation]) -> bool:
+    """Whether any of these generations is queued while no worker is alive (the Generate page's notice).
+
+    Reads the workers only when one is queued: the page's poll asks every 500 ms."""
+    if not any(generation.status == Generation.Status.QUEUED for generation in generations):
+        return False
+    return not workers_live().exists()
+
+
+WORKERS_SHOWN_FOR = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class WorkerState:
+    host: str
+    pid: int
+    heartbeat_at: datetime
+    age_seconds: float
+    running: int
+    state: str  # "alive", "stale" (no heartbeat lately: hung or killed) or "stopped" (exited cleanly)
+
+
+def _worker_state(worker: Worker, now: datetime) -> WorkerState:
+    fresh_since = now - timedelta(seconds=settings.HEARTBEAT_STALE_SECONDS)
+    if worker.stopped_at is not None:
+        state = "stopped"
+    else:
+        state = "alive" if worker.heartbeat_at >= fresh_since else "stale"
+    return WorkerState(
+        host=worker.host,
+        pid=worker.pid,
+        heartbeat_at=worker.heartbeat_at,
+        age_seconds=_age_seconds(worker.heartbeat_at, now),
+        running=worker.running,
+        state=state,
+    )
+
+
+def workers_recent(*, now: datetime | None = None) -> list[WorkerState]:
+    """Workers heard from in the last day, newest heartbeat first, each with its state."""
+    now = now or timezone.now()
+    workers = Worker.objects.filter(heartbeat_at__gte=now - WORKERS_SHOWN_FOR).order_by("-heartbeat_at")
+    return [_worker_state(worker, now) for worker in workers[:50]]
+
+
+def worker_on_host(*, host: str, now: datetime | None = None) -> WorkerState | None:
+    """This host's worker (a container runs one): the live one if any, else the one heard from last."""
+    now = now or timezone.now()
+    live = workers_live(now=now).filter(host=host).order_by("-heartbeat_at").first()
+    latest = live or Worker.objects.filter(host=host).order_by("-heartbeat_at").first()
+    return None if latest is None else _worker_state(latest, now)
 
 
 # --- the generation log (admin) ---------------------------------------------------------------------

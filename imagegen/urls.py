@@ -11,4 +11,5 @@ urlpatterns = [
     path("generations/updates/", views.generation_updates, name="generation_updates"),
     path("generations/<db_id:pk>/", views.generation_card, name="generation_card"),
     path("generations/<db_id:pk>/retry/", views.generation_retry, name="generation_retry"),
+    path("images/<db_id:pk>/run-again/", views.run_again_exactly, name="run_again_exactly"),
 ]

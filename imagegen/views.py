@@ -1,3 +1,5 @@
+from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
@@ -29,13 +31,13 @@ def _remix_initial(request) -> tuple[dict, object]:
     if source is None:
         return initial, include
     initial["prompt"] = source.prompt
+    if not request.GET.get("edit"):
+        initial["remix_of"] = source.pk
     model = selectors.models_selectable().filter(openrouter_id=source.model_slug).first()
     if model:
         initial["model"] = model.pk
-        if source.aspect_ratio in model.aspect_ratios:
-            initial["aspect_ratio"] = source.aspect_ratio
-        if source.image_size in model.image_sizes:
-            initial["image_size"] = source.image_size
+        # What the model no longer offers falls back to its default, and the form says so.
+        initial |= {"aspect_ratio": source.aspect_ratio, "image_size": source.image_size}
     if request.GET.get("edit"):
         initial["reference_picks"] = [source.pk]
         include = source
@@ -48,13 +50,21 @@ def generate(request):
         initial, include = _remix_initial(request)
         form = _generate_form(request, initial=initial, include=include)
         generations = selectors.generation_list_recent(member=request.user)
-        context = {"form": form, "generations": generations, "live": _any_running(generations)}
+        context = {
+            "form": form,
+            "generations": generations,
+            "live": _any_running(generations),
+            "worker_missing": selectors.generations_wait_for_a_worker(generations=generations),
+        }
         return render(request, "imagegen/generate.html", context)
 
     form = _generate_form(request, data=request.POST, files=request.FILES)
     if form.is_valid():
         try:
-            generation = services.generation_create(member=request.user, **form.generation_fields())
+            remix_of = selectors.image_for_remix(viewer=request.user, pk=form.cleaned_data.get("remix_of"))
+            generation = services.generation_create(
+                member=request.user, remix_of=remix_of, **form.generation_fields()
+            )
         except GenerationRefused as refused:
             form.add_error(refused.field, refused.message)
         else:
@@ -87,15 +97,17 @@ def _initial_after_submit(form: GenerateForm) -> dict:
         "aspect_ratio": data["aspect_ratio"],
         "image_size": data["image_size"],
         "count": data["count"],
+        **{name: data.get(name) for name in ("quality", "background", "output_format", "seed")},
+        "remix_of": data.get("remix_of"),
     }
 
 
 @require_GET
 def model_options(request):
-    """The choices that depend on the model (ratios, sizes, references), re-rendered when it changes."""
-    initial = {
-        key: request.GET[key] for key in ("model", "aspect_ratio", "image_size") if request.GET.get(key)
-    }
+    """The choices that depend on the model (its controls, references, the estimate), re-rendered when
+    the model or a choice changes: choices the model also offers are kept, the rest reset visibly."""
+    fields = ("prompt", "model", *GenerateForm.MODEL_FIELDS)
+    initial = {key: request.GET[key] for key in fields if request.GET.get(key)}
     form = _generate_form(request, initial=initial)
     return render(request, "imagegen/generate.html#model_options", {"form": form})
 
@@ -113,9 +125,14 @@ def generation_card(request, pk: int):
 
 @require_GET
 def generation_updates(request):
-    """The running cards named by the page (`?live=<id>`, repeated), re-rendered as out-of-band swaps."""
+    """The running cards named by the page (`?live=<id>`, repeated), re-rendered as out-of-band swaps, and
+    the notice that says no worker is running while any of them waits in the queue."""
     generations = selectors.generations_by_ids(viewer=request.user, ids=request.GET.getlist("live"))
-    context = {"generations": generations, "live": _any_running(generations)}
+    context = {
+        "generations": generations,
+        "live": _any_running(generations),
+        "worker_missing": selectors.generations_wait_for_a_worker(generations=generations),
+    }
     return render(request, "imagegen/generate.html#updates", context)
 
 
@@ -137,3 +154,18 @@ def generation_retry(request, pk: int):
     if not request.htmx:
         return redirect("imagegen:generate")
     return render(request, "imagegen/generate.html#retried", {"generation": generation})
+
+
+@require_POST
+def run_again_exactly(request, pk: int):
+    """The image's recipe again: same model, provider pinned, seed, parameters and references."""
+    image = selectors.image_for_remix(viewer=request.user, pk=pk)
+    if image is None:
+        raise Http404("No such image.")
+    try:
+        services.generation_run_again(image=image, member=request.user)
+    except GenerationRefused as refused:
+        messages.error(request, f"Could not run it again exactly: {refused.message} Remix it instead.")
+        return redirect("gallery:image_detail", pk)
+    messages.success(request, "Running it again exactly: the new image appears below when it is done.")
+    return redirect("imagegen:generate")

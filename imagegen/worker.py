@@ -7,6 +7,9 @@ generations this process runs concurrently. The same loop beats the heartbeat of
 runs and, every so often, recovers generations whose worker died.
 
 SIGTERM or Ctrl-C stops claiming and lets running generations finish; a second signal exits at once.
+A watchdog thread ends the process (WATCHDOG_EXIT_CODE) when the loop stops completing rounds, so a
+hung worker is restarted by whatever supervises it (`serve`, Docker's restart policy, systemd) instead of
+holding its queue while looking alive.
 """
 
 import logging
@@ -23,6 +26,52 @@ from django.db import DatabaseError, close_old_connections, connections
 from imagegen.services import queue as task_queue
 
 logger = logging.getLogger("easel.worker")
+
+# EX_SOFTWARE from sysexits.h: the process ended itself because its own loop stopped working.
+WATCHDOG_EXIT_CODE = 70
+
+
+def _exit_hung(silent_seconds: float) -> None:
+    message = (
+        "The worker's main loop has not completed a round for %.0f s (hung); exiting with code %d "
+        "so that it is restarted. Recovery settles the generations it held."
+    )
+    # The hang may be inside logging itself (a blocked stdout): log from another thread, exit regardless.
+    report = threading.Thread(
+        target=logger.critical, args=(message, silent_seconds, WATCHDOG_EXIT_CODE), daemon=True
+    )
+    report.start()
+    report.join(timeout=2)
+    os._exit(WATCHDOG_EXIT_CODE)
+
+
+class Watchdog:
+    """Calls `on_expire` (by default: exits the process) once `feed()` has not been called for `timeout` s."""
+
+    def __init__(self, *, timeout: float, on_expire: Callable[[float], None] = _exit_hung):
+        self.timeout = timeout
+        self.on_expire = on_expire
+        self._last_fed = time.monotonic()
+        self._stopped = threading.Event()
+
+    def feed(self) -> None:
+        self._last_fed = time.monotonic()
+
+    def start(self) -> threading.Thread:
+        self.feed()
+        thread = threading.Thread(target=self._watch, name="watchdog", daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    def _watch(self) -> None:
+        while not self._stopped.wait(min(1.0, self.timeout / 4)):
+            silent = time.monotonic() - self._last_fed
+            if silent > self.timeout:
+                self.on_expire(silent)
+                return
 
 
 def lower_cpu_priority(niceness: int) -> None:
@@ -59,6 +108,8 @@ class PoolWorker:
         recovery_seconds: float,
         heartbeat: Callable[[str], None],
         recover: Callable[[], None],
+        stopped: Callable[[str], None] = lambda worker_id: None,
+        watchdog_seconds: float | None = None,
         queue_names: tuple[str, ...] = ("default",),
         backend_name: str = "default",
     ):
@@ -69,6 +120,8 @@ class PoolWorker:
         self.recovery_seconds = recovery_seconds
         self.heartbeat = heartbeat
         self.recover = recover
+        self.stopped = stopped
+        self.watchdog = Watchdog(timeout=watchdog_seconds) if watchdog_seconds else None
         self.queue_names = queue_names
         self.backend_name = backend_name
         self.stopping = threading.Event()
@@ -102,6 +155,8 @@ class PoolWorker:
     # --- main loop ------------------------------------------------------------------------------
     def run(self) -> None:
         logger.info("Worker %s started: %d generations at once.", self.worker_id, self.threads)
+        if self.watchdog:
+            self.watchdog.start()
         self._safely(self.recover, "recovery")
         next_heartbeat = next_recovery = time.monotonic()
         next_recovery += self.recovery_seconds
@@ -114,6 +169,7 @@ class PoolWorker:
             thread.start()
         try:
             while not self.stopping.is_set():
+                self._round_completed()
                 now = time.monotonic()
                 if now >= next_heartbeat:
                     self._safely(lambda: self.heartbeat(self.worker_id), "heartbeat")
@@ -147,6 +203,10 @@ class PoolWorker:
             for _ in pool:
                 claimed.put(None)
             self._beat_until_done(pool)
+            self._safely(lambda: self.stopped(self.worker_id), "recording the stop")
+            connections.close_all()
+            if self.watchdog:
+                self.watchdog.stop()
             logger.info("Worker %s stopped.", self.worker_id)
 
     def _serve(self, claimed: SimpleQueue) -> None:
@@ -172,8 +232,13 @@ class PoolWorker:
 
         threading.Thread(target=join_pool, daemon=True).start()
         while not drained.wait(self.heartbeat_seconds):
+            self._round_completed()
             self._safely(lambda: self.heartbeat(self.worker_id), "heartbeat")
         connections.close_all()
+
+    def _round_completed(self) -> None:
+        if self.watchdog:
+            self.watchdog.feed()
 
     def _claim_next(self):
         close_old_connections()

@@ -70,33 +70,51 @@ def build_chat_payload(request: ImageRequest, *, stream: bool = True) -> dict[st
     if request.aspect_ratio:
         image_config["aspect_ratio"] = request.aspect_ratio
     if request.image_size:
-        image_config["image_size"] = request.image_size
+        image_config["image_size"] = _CHAT_SIZES.get(request.image_size, request.image_size)
     if image_config:
         payload["image_config"] = image_config
+    if request.seed is not None:
+        payload["seed"] = request.seed
+    if request.provider_only:
+        payload["provider"] = _pinned(request.provider_only)
     return payload
 
 
-# Chat's `image_size` values that the Image API spells differently as `resolution`.
+# The size tier as each API spells it: chat's `image_size` says "0.5K" where the Image API says "512".
 _RESOLUTIONS = {"0.5K": "512"}
+_CHAT_SIZES = {"512": "0.5K"}
+
+
+def _pinned(providers: tuple[str, ...]) -> dict[str, Any]:
+    """Only these providers, and no fallback to others: what ran before runs again."""
+    return {"only": list(providers), "allow_fallbacks": False}
 
 
 def build_images_payload(request: ImageRequest, *, stream: bool = True) -> dict[str, Any]:
-    """The JSON body of POST /images for an image request (`max_tokens` and modalities do not apply)."""
+    """The JSON body of POST /images for an image request (`max_tokens` and modalities do not apply).
+
+    Only what the request sets is sent: a parameter the model does not describe is unsupported, and
+    the caller (Easel's form, checked against the model's descriptors) leaves it out.
+    """
     payload: dict[str, Any] = {
         "model": request.model,
         "prompt": request.prompt,
-        # One image per request, as on the chat path: a generation of N images sends N requests.
-        "n": 1,
-        # Lossless, and a format Easel keeps (the API can also answer svg, which Easel refuses).
-        "output_format": "png",
+        "n": request.n,
         "stream": stream,
     }
-    if request.aspect_ratio:
-        payload["aspect_ratio"] = request.aspect_ratio
-    if request.image_size:
-        payload["resolution"] = _RESOLUTIONS.get(request.image_size, request.image_size)
+    optional = {
+        "aspect_ratio": request.aspect_ratio,
+        "resolution": _RESOLUTIONS.get(request.image_size or "", request.image_size),
+        "seed": request.seed,
+        "quality": request.quality,
+        "background": request.background,
+        "output_format": request.output_format,
+    }
+    payload |= {name: value for name, value in optional.items() if value is not None and value != ""}
     if request.reference_images:
         payload["input_references"] = [_image_part(image) for image in request.reference_images]
+    if request.provider_only:
+        payload["provider"] = _pinned(request.provider_only)
     return payload
 
 

@@ -19,11 +19,12 @@ import random
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Self
+from urllib.parse import quote
 
 import httpx
 
+from openrouter import discovery
 from openrouter.apis import ApiName, WireApi, wire_api
-from openrouter.discovery import parse_key_info, parse_model_info
 from openrouter.errors import (
     ImageRejected,
     NetworkError,
@@ -36,6 +37,7 @@ from openrouter.errors import (
     TooLarge,
     TruncatedStream,
     UpstreamTimeout,
+    error_details,
     error_for_status,
 )
 from openrouter.imagecheck import base64_length_limit
@@ -44,7 +46,10 @@ from openrouter.types import (
     DEFAULT_MAX_PIXELS,
     BytesReceived,
     Event,
+    GenerationInfo,
     GenerationResult,
+    ImageEndpoint,
+    ImageModelListing,
     ImageRequest,
     KeyInfo,
     ModelInfo,
@@ -99,23 +104,6 @@ class _Retry(Exception):
         super().__init__(error.message)
         self.error = error
         self.retry_after = retry_after
-
-
-def _error_details(raw: bytes) -> tuple[str | None, dict[str, Any]]:
-    """(message, metadata) from an error body {"error": {"code", "message", "metadata"}}."""
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        return None, {}
-    error = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(error, dict):
-        return None, {}
-    message = error.get("message") if isinstance(error.get("message"), str) else None
-    metadata = error.get("metadata") if isinstance(error.get("metadata"), dict) else {}
-    detail = metadata.get("raw")
-    if isinstance(detail, str) and detail.strip() and message:
-        message = f"{message}: {detail.strip()[:300]}"
-    return message, metadata
 
 
 class OpenRouterClient:
@@ -324,7 +312,7 @@ class OpenRouterClient:
                     break
         except httpx.HTTPError:
             pass  # the status alone is enough to classify
-        upstream, metadata = _error_details(bytes(raw[:_ERROR_BODY_LIMIT]))
+        upstream, metadata = error_details(bytes(raw[:_ERROR_BODY_LIMIT]))
         status = response.status_code
         retry_after = parse_retry_after(response.headers)
         error = error_for_status(
@@ -447,26 +435,32 @@ class OpenRouterClient:
     # Other endpoints
 
     def list_image_models(self) -> list[ModelInfo]:
-        """Models that can output images (GET /models?output_modalities=image)."""
-        payload = self._get_json("models", params={"output_modalities": "image"})
-        entries = payload.get("data")
-        if not isinstance(entries, list):
-            raise StreamProtocolError("OpenRouter's model list has no “data” list.")
-        models = []
-        for entry in entries:
-            model = parse_model_info(entry) if isinstance(entry, dict) else None
-            if model is None:
-                logger.warning("Skipping a malformed entry in OpenRouter's model list")
-            elif "image" in model.output_modalities:
-                models.append(model)
-        return models
+        """Models that can output images (GET /models?output_modalities=image), chat-served ones included."""
+        return discovery.image_models_of(self._get_json("models", params={"output_modalities": "image"}))
+
+    def list_image_api_models(self) -> list[ImageModelListing]:
+        """The Image API's models with their descriptors, the union over providers (GET /images/models)."""
+        return discovery.image_model_listings_of(self._get_json("images/models"))
+
+    def image_model_endpoints(self, model_id: str) -> list[ImageEndpoint]:
+        """Each provider of an Image API model: its definitive descriptors, streaming and pricing lines."""
+        author, _, slug = model_id.partition("/")
+        path = f"images/models/{quote(author, safe='')}/{quote(slug, safe='')}/endpoints"
+        return discovery.image_endpoints_of(self._get_json(path), model_id=model_id)
+
+    def generation_info(self, generation_id: str) -> GenerationInfo:
+        """What OpenRouter recorded about a generation, e.g. the provider that served it (GET /generation)."""
+        data = self._get_json("generation", params={"id": generation_id}).get("data")
+        if not isinstance(data, dict):
+            raise StreamProtocolError("OpenRouter's generation record has no “data” object.")
+        return discovery.parse_generation_info(data)
 
     def key_info(self) -> KeyInfo:
         """The API key's label, limits and spend (GET /key)."""
         data = self._get_json("key").get("data")
         if not isinstance(data, dict):
             raise StreamProtocolError("OpenRouter's key information has no “data” object.")
-        return parse_key_info(data)
+        return discovery.parse_key_info(data)
 
     def _get_json(self, path: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
         """GET with retries: reads are idempotent, so any transient failure may be retried."""

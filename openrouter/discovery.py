@@ -1,13 +1,27 @@
-"""What OpenRouter says about its models and the API key: the payloads of GET /models and GET /key, read
-leniently (a malformed field reads as unknown, never as a crash)."""
+"""What OpenRouter says about its models, generations and the API key: the payloads of GET /models,
+GET /images/models, GET /images/models/{author}/{slug}/endpoints, GET /generation and GET /key, read
+leniently (a malformed field reads as unknown, an unreadable entry is skipped with a log line, never a
+crash)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from openrouter.types import KeyInfo, ModelInfo, ModelPricing
+from openrouter.capabilities import parse_capabilities, parse_pricing
+from openrouter.errors import StreamProtocolError
+from openrouter.types import (
+    GenerationInfo,
+    ImageEndpoint,
+    ImageModelListing,
+    KeyInfo,
+    ModelInfo,
+    ModelPricing,
+)
+
+logger = logging.getLogger("easel.openrouter")
 
 
 def _price(value: object) -> Decimal | None:
@@ -50,6 +64,93 @@ def parse_model_info(raw: Mapping[str, Any]) -> ModelInfo | None:
         context_length=context_length
         if isinstance(context_length, int) and not isinstance(context_length, bool)
         else None,
+        supported_parameters=_strings(raw.get("supported_parameters")),
+    )
+
+
+def _entries(payload: Mapping[str, Any], key: str, what: str) -> list[Any]:
+    entries = payload.get(key)
+    if not isinstance(entries, list):
+        raise StreamProtocolError(f"OpenRouter's {what} has no “{key}” list.")
+    return entries
+
+
+def image_models_of(payload: Mapping[str, Any]) -> list[ModelInfo]:
+    """The models of GET /models?output_modalities=image that really output images."""
+    models = []
+    for entry in _entries(payload, "data", "model list"):
+        model = parse_model_info(entry) if isinstance(entry, dict) else None
+        if model is None:
+            logger.warning("Skipping a malformed entry in OpenRouter's model list")
+        elif "image" in model.output_modalities:
+            models.append(model)
+    return models
+
+
+def parse_image_model_listing(raw: Mapping[str, Any]) -> ImageModelListing | None:
+    model_id = raw.get("id")
+    if not isinstance(model_id, str) or "/" not in model_id:
+        return None
+    architecture = raw.get("architecture") if isinstance(raw.get("architecture"), dict) else {}
+    name, description = raw.get("name"), raw.get("description")
+    return ImageModelListing(
+        id=model_id,
+        name=name if isinstance(name, str) and name else model_id,
+        description=description if isinstance(description, str) else "",
+        input_modalities=_strings(architecture.get("input_modalities")),
+        output_modalities=_strings(architecture.get("output_modalities")) or ("image",),
+        parameters=parse_capabilities(raw.get("supported_parameters"), source=model_id),
+        supports_streaming=raw.get("supports_streaming") is True,
+    )
+
+
+def image_model_listings_of(payload: Mapping[str, Any]) -> list[ImageModelListing]:
+    """The models of GET /images/models."""
+    listings = []
+    for entry in _entries(payload, "data", "image model list"):
+        listing = parse_image_model_listing(entry) if isinstance(entry, dict) else None
+        if listing is None:
+            logger.warning("Skipping a malformed entry in OpenRouter's image model list")
+        else:
+            listings.append(listing)
+    return listings
+
+
+def parse_image_endpoint(raw: Mapping[str, Any], *, model_id: str) -> ImageEndpoint | None:
+    name, slug, tag = raw.get("provider_name"), raw.get("provider_slug"), raw.get("provider_tag")
+    if not isinstance(slug, str) or not slug:
+        return None
+    source = f"{model_id} via {slug}"
+    return ImageEndpoint(
+        provider_name=name if isinstance(name, str) and name else slug,
+        provider_slug=slug,
+        provider_tag=tag if isinstance(tag, str) and tag else None,
+        parameters=parse_capabilities(raw.get("supported_parameters"), source=source),
+        supports_streaming=raw.get("supports_streaming") is True,
+        pricing=parse_pricing(raw.get("pricing"), source=source),
+        passthrough_parameters=_strings(raw.get("allowed_passthrough_parameters")),
+    )
+
+
+def image_endpoints_of(payload: Mapping[str, Any], *, model_id: str) -> list[ImageEndpoint]:
+    """The providers of one Image API model (GET /images/models/{author}/{slug}/endpoints)."""
+    endpoints = []
+    for entry in _entries(payload, "endpoints", f"list of endpoints for {model_id}"):
+        endpoint = parse_image_endpoint(entry, model_id=model_id) if isinstance(entry, dict) else None
+        if endpoint is None:
+            logger.warning("Skipping a malformed endpoint of %s in OpenRouter's answer", model_id)
+        else:
+            endpoints.append(endpoint)
+    return endpoints
+
+
+def parse_generation_info(raw: Mapping[str, Any]) -> GenerationInfo:
+    generation_id, model, provider = raw.get("id"), raw.get("model"), raw.get("provider_name")
+    return GenerationInfo(
+        id=generation_id if isinstance(generation_id, str) else "",
+        model=model if isinstance(model, str) and model else None,
+        provider_name=provider if isinstance(provider, str) and provider else None,
+        total_cost=_money(raw.get("total_cost")),
     )
 
 

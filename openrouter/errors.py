@@ -8,6 +8,7 @@ its own key before an error leaves it.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -293,3 +294,20 @@ def _moderation(metadata: Mapping[str, Any], *, said: str, common: dict[str, Any
     else:
         message = f"OpenRouter refused this request (moderation or an account guardrail).{said}"
     return Moderation(message, reasons=reason_list, flagged_input=flagged_text, **common)
+
+
+def error_details(raw: bytes) -> tuple[str | None, dict[str, Any]]:
+    """(message, metadata) from an error body {"error": {"code", "message", "metadata"}}."""
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return None, {}
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return None, {}
+    message = error.get("message") if isinstance(error.get("message"), str) else None
+    metadata = error.get("metadata") if isinstance(error.get("metadata"), dict) else {}
+    detail = metadata.get("raw")
+    if isinstance(detail, str) and detail.strip() and message:
+        message = f"{message}: {detail.strip()[:300]}"
+    return message, metadata

@@ -12,6 +12,7 @@ only: never kept, since the completed image supersedes them.
 
 from __future__ import annotations
 
+import base64
 import binascii
 import re
 from collections.abc import Mapping
@@ -26,6 +27,7 @@ from openrouter.types import (
     Event,
     Finished,
     GenerationResult,
+    PreviewReceived,
 )
 
 _MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*")
@@ -78,8 +80,11 @@ class ImagesReader(ResponseReader):
         match optional_field(event, "type", str):
             case None:
                 self._apply_answer(event, events, blobs)
-            case "image_generation.partial_image" | "image_generation.text_chunk":
+            case "image_generation.partial_image":
                 # Output is being produced: a failure from here on is reported, not retried.
+                self.content_started = True
+                self._apply_preview(event, events, blobs)
+            case "image_generation.text_chunk":
                 self.content_started = True
             case "image_generation.completed":
                 self._apply_image(event, events, blobs)
@@ -112,7 +117,20 @@ class ImagesReader(ResponseReader):
         if b64 is None:
             raise protocol_error("an image entry has no “b64_json”")
         source = blobs.get(b64, b64) if blobs else b64
-        self._add_image(as_data_url(source, optional_field(item, "media_type", str)), events)
+        seed = optional_field(item, "seed", int)
+        self._add_image(as_data_url(source, optional_field(item, "media_type", str)), events, seed=seed)
+
+    def _apply_preview(self, event: dict, events: list[Event], blobs: Mapping[str, BytesLike] | None) -> None:
+        b64 = optional_field(event, "b64_json", str)
+        if b64 is None:
+            return  # a preview without its picture shows nothing
+        source = blobs.get(b64, b64) if blobs else b64
+        try:
+            data = base64.b64decode(source, validate=True)
+        except (binascii.Error, ValueError):
+            return  # a broken preview is only a missed glimpse: the image itself is still checked
+        index = optional_field(event, "partial_image_index", int) or 0
+        events.append(PreviewReceived(index=index, data=data, mime_type=image_formats.sniff_mime_type(data)))
 
     def _complete(self, event: Mapping[str, object], events: list[Event]) -> None:
         # Easel asks for one image (n=1), so the first completion is the finish.

@@ -95,7 +95,7 @@ class ImageCollector:
         self.images: list[GeneratedImage] = []
         self.rejected: list[str] = []
 
-    def add(self, data_url: str | BytesLike, events: list[Event]) -> None:
+    def add(self, data_url: str | BytesLike, events: list[Event], *, seed: int | None = None) -> None:
         """Check one `data:` URL (or bytes of one); keep the image, or record why it was refused."""
         index = len(self.images) + len(self.rejected)
         try:
@@ -112,7 +112,9 @@ class ImageCollector:
             self.rejected.append(rejected.reason)
             return
         self.images.append(
-            GeneratedImage(data=data, mime_type=mime, index=index, width=width, height=height, format=fmt)
+            GeneratedImage(
+                data=data, mime_type=mime, index=index, width=width, height=height, format=fmt, seed=seed
+            )
         )
         events.append(ImageReceived(index=index, mime_type=mime, size_bytes=len(data)))
 
@@ -163,9 +165,9 @@ class ResponseReader:
 
     # Shared.
 
-    def _add_image(self, data_url: str | BytesLike, events: list[Event]) -> None:
+    def _add_image(self, data_url: str | BytesLike, events: list[Event], *, seed: int | None = None) -> None:
         self.content_started = True
-        self._images.add(data_url, events)
+        self._images.add(data_url, events, seed=seed)
 
     def _reject_image(self, reason: str) -> None:
         self.content_started = True

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from openrouter.capabilities import Capabilities, PricingLine
+
 # OpenRouter accepts these for image input (image-understanding docs).
 REFERENCE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image/gif"})
 
@@ -38,9 +40,19 @@ class ImageRequest:
     # The model's output modalities as listed by /models: decides what `modalities` to send.
     output_modalities: tuple[str, ...]
     aspect_ratio: str | None = None
+    # The size tier ("1K", "2K", "4K"; "0.5K" or "512"): chat's `image_size`, the Image API's `resolution`.
     image_size: str | None = None
     reference_images: tuple[ReferenceImage, ...] = ()
     max_tokens: int = DEFAULT_MAX_TOKENS
+    # Images from this one request (the Image API's `n`); chat completions make one.
+    n: int = 1
+    seed: int | None = None
+    # The Image API's knobs; None leaves each to the model.
+    quality: str | None = None
+    background: str | None = None
+    output_format: str | None = None
+    # Pin the providers that may serve it (`provider.only`, no fallbacks): to run a recipe again exactly.
+    provider_only: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.model:
@@ -51,6 +63,10 @@ class ImageRequest:
             raise ValueError(f"{self.model} does not output images")
         if self.max_tokens < 1:
             raise ValueError("max_tokens must be positive")
+        if not 1 <= self.n <= 10:
+            raise ValueError("n must be from 1 to 10")
+        if self.output_format == "svg":
+            raise ValueError("Easel never asks for SVG: it refuses to keep it")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -73,6 +89,8 @@ class GeneratedImage:
     width: int
     height: int
     format: str
+    # The seed the provider says it drew this image with, when it says (the Image API may echo it).
+    seed: int | None = None
 
     @property
     def size_bytes(self) -> int:
@@ -135,6 +153,18 @@ class ImageReceived:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class PreviewReceived:
+    """A partial image a streaming provider sent while it draws: progress only, never kept as the result.
+
+    `data` are the bytes as sent (`mime_type` is what they look like, "" if unknown); nothing has checked
+    them, so whoever decodes them must cap the pixels."""
+
+    index: int
+    data: bytes = field(repr=False)
+    mime_type: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class UsageReceived:
     usage: Usage
 
@@ -160,6 +190,7 @@ type Event = (
     | ContentDelta
     | BytesReceived
     | ImageReceived
+    | PreviewReceived
     | UsageReceived
     | Finished
     | Retrying
@@ -186,6 +217,44 @@ class ModelInfo:
     output_modalities: tuple[str, ...]
     pricing: ModelPricing
     context_length: int | None
+    # Request parameters the model's chat endpoints accept (e.g. "seed").
+    supported_parameters: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ImageModelListing:
+    """A model of the Image API's list (GET /images/models): its descriptors are the union over providers."""
+
+    id: str
+    name: str
+    description: str
+    input_modalities: tuple[str, ...]
+    output_modalities: tuple[str, ...]
+    parameters: Capabilities
+    supports_streaming: bool
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ImageEndpoint:
+    """One provider serving an Image API model: the parameters it definitively accepts, and its prices."""
+
+    provider_name: str
+    provider_slug: str
+    provider_tag: str | None
+    parameters: Capabilities
+    supports_streaming: bool
+    pricing: tuple[PricingLine, ...]
+    passthrough_parameters: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class GenerationInfo:
+    """What OpenRouter recorded about one generation (GET /generation)."""
+
+    id: str
+    model: str | None
+    provider_name: str | None
+    total_cost: Decimal | None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -24,6 +24,7 @@ from core.money import usd
 from core.tokens import new_token, token_hash
 from imagegen.exceptions import GenerationRefused
 from imagegen.models import Generation, ImageModel
+from imagegen.pricing import Estimate
 from team import selectors
 from team.models import Invite, MemberBudget, PasswordReset
 
@@ -60,7 +61,7 @@ class TooManySubmissions(AdmissionRefused):
     pass
 
 
-def generation_admit(*, member, model: ImageModel, image_size: str, count: int) -> Decimal:
+def generation_admit(*, member, model: ImageModel, estimate: Estimate | None) -> Decimal:
     """Reserve the most this request may cost, or refuse it with what is left and when to try again.
 
     Returns the amount to store in the new Generation's `reserved_usd`. Must run inside the transaction
@@ -70,14 +71,14 @@ def generation_admit(*, member, model: ImageModel, image_size: str, count: int) 
     budget = _lock_member(member=member)
     now = timezone.now()  # after the lock, which may have been waited for
 
-    worst_case = model.cost_for(image_size=image_size, count=count)
+    worst_case = None if estimate is None else estimate.reserve
     limit = selectors.limit_of(budget)
     if limit is not None:
         if worst_case is None:
             raise PriceUnknown(
                 f"{model.name} has no known price, so Easel cannot reserve it against your budget. "
-                "Pick another model, or ask an admin to set its “estimated USD per 1K image” in the admin "
-                "(Image models).",
+                "Pick another model, or ask an admin to price it in the admin (Image models → "
+                "“override: pricing lines”).",
                 field="model",
             )
         month = selectors.month_containing(now)

@@ -1,5 +1,6 @@
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
@@ -10,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from imagegen import selectors as imagegen_selectors
 from team import charts, selectors, services
 from team.forms import MonthForm, SignUpForm
 
@@ -31,7 +33,7 @@ def staff_required(view):
 def dashboard(request):
     form = MonthForm(request.GET)
     if not form.is_valid():
-        return render(request, "team/dashboard.html", {"form": form}, status=400)
+        return render(request, "team/dashboard.html", {"form": form, **_workers()}, status=400)
     month = form.cleaned_data["month"] or selectors.month_containing()
     days = selectors.daily_spend(month=month)
     context = {
@@ -46,8 +48,19 @@ def dashboard(request):
         "failures": selectors.failures_by_reason(month=month),
         "team_default_limit": selectors.team_default_limit(),
         "key_usage": selectors.openrouter_key_usage(),
+        **_workers(),
     }
     return render(request, "team/dashboard.html", context)
+
+
+def _workers() -> dict:
+    workers = imagegen_selectors.workers_recent()
+    return {
+        "workers": workers,
+        "workers_alive": any(worker.state == "alive" for worker in workers),
+        "heartbeat_seconds": settings.HEARTBEAT_SECONDS,
+        "heartbeat_stale_seconds": settings.HEARTBEAT_STALE_SECONDS,
+    }
 
 
 @login_not_required

@@ -31,17 +31,36 @@ def test_dockerfile_settings():
 def test_compose_runs_web_and_worker_from_one_image_with_postgresql():
     compose = yaml.safe_load((BASE_DIR / "compose.yaml").read_text())
     services = compose["services"]
-    assert set(services) == {"db", "web", "worker"}
+    assert set(services) == {"db", "web", "worker", "s3", "s3-bucket"}
     assert services["db"]["image"].startswith("postgres:")
     assert services["web"]["image"] == services["worker"]["image"]
     assert services["worker"]["command"] == ["python", "manage.py", "run_worker"]
     for name in ("web", "worker"):
         assert services[name]["environment"]["DATABASE_URL"].startswith("postgres://")
         assert "data:/data" in services[name]["volumes"]
+    for name in ("db", "web", "worker"):
+        assert services[name]["restart"] == "unless-stopped", f"{name} comes back after a crash or reboot"
+    # The worker's health follows its heartbeat (the Dockerfile's /healthz probe is for the web).
+    assert services["worker"]["healthcheck"]["test"] == ["CMD", "python", "manage.py", "worker_health"]
+    assert not services["worker"]["healthcheck"].get("disable")
     grace = services["worker"]["stop_grace_period"]
     amount, unit = re.fullmatch(r"(\d+)([smh])", grace).groups()
     grace_seconds = int(amount) * {"s": 1, "m": 60, "h": 3600}[unit]
     assert grace_seconds > settings.OPENROUTER_TOTAL_TIMEOUT
+
+
+def test_compose_has_an_optional_s3_profile_that_makes_a_private_bucket():
+    compose = yaml.safe_load((BASE_DIR / "compose.yaml").read_text())
+    services = compose["services"]
+    for name in ("s3", "s3-bucket"):
+        assert services[name]["profiles"] == ["s3"]  # `docker compose up` alone keeps media on /data
+    for name in ("db", "web", "worker"):
+        assert "profiles" not in services[name]
+    make_bucket = services["s3-bucket"]["entrypoint"][-1]
+    assert "mc mb --ignore-existing" in make_bucket
+    assert "anonymous set none" in make_bucket
+    web_needs = services["web"]["depends_on"]["s3-bucket"]
+    assert web_needs == {"condition": "service_completed_successfully", "required": False}
 
 
 def test_the_build_context_leaves_out_local_state_and_secrets():

@@ -68,7 +68,14 @@ def test_members_do_not_get_the_admin(member_client):
 def test_healthz_answers_without_sign_in(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "storage": "ok",
+        "worker_heartbeat_age_seconds": None,
+        "oldest_queued_seconds": None,
+        "live_workers": 0,
+    }
 
 
 def test_healthz_answers_503_when_the_database_does_not(client, monkeypatch):
@@ -81,10 +88,11 @@ def test_healthz_answers_503_when_the_database_does_not(client, monkeypatch):
     assert response.json()["database"] == "unreachable"
 
 
-def test_healthz_ignores_allowed_hosts_and_https_redirect(client, settings):
+@pytest.mark.parametrize("path", ["/healthz", "/healthz/work"])
+def test_health_checks_ignore_allowed_hosts_and_https_redirect(client, settings, path):
     settings.ALLOWED_HOSTS = ["easel.example.com"]
     settings.SECURE_SSL_REDIRECT = True
-    assert client.get("/healthz", HTTP_HOST="10.0.0.7:8000").status_code == 200
+    assert client.get(path, HTTP_HOST="10.0.0.7:8000").status_code == 200
     assert client.get("/login/", HTTP_HOST="10.0.0.7:8000").status_code == 400
 
 

@@ -49,3 +49,11 @@ def test_aspect_matches_within_two_percent():
 )
 def test_nonsense_never_matches(ratio, width, height):
     assert not aspect_matches(ratio, width, height)
+
+
+def test_a_documented_pixel_size_is_the_shape_asked_for_even_when_its_ratio_is_rounded():
+    # 1536×672 is 2.04% off 21:9, and exactly the size OpenRouter documents for it (at 1K and 2K).
+    assert aspect_matches("21:9", 1536, 672)
+    assert aspect_matches("21:9", 3072, 1344, image_size="2K")
+    assert not aspect_matches("21:9", 1024, 1024)
+    assert not aspect_matches("16:9", 1536, 672)

@@ -1,9 +1,5 @@
 """Small helpers for the gallery's tests."""
 
-from pathlib import Path
+from tests.fixtures.media import stored
 
-from django.conf import settings
-
-
-def stored(name: str) -> Path:
-    return Path(settings.MEDIA_ROOT) / name
+__all__ = ["stored"]

@@ -12,7 +12,7 @@ from gallery import selectors, services
 from gallery.models import Collection
 from gallery.tests.helpers import stored
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.media]
 
 
 def test_a_zip_of_the_selection_holds_the_originals_byte_for_byte(

@@ -10,7 +10,7 @@ from gallery import services
 from gallery.tests.helpers import stored
 from imagegen.models import Generation, GenerationReference, ImageModel
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.media]
 
 
 def body(response) -> bytes:

@@ -16,7 +16,7 @@ from gallery.signals import images_trashed
 from gallery.tests.helpers import stored
 from imagegen.models import Generation, GenerationReference, ImageModel
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.media]
 
 
 @pytest.mark.django_db(transaction=True)  # no test transaction around it: only the service's own counts

@@ -2,7 +2,6 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import imagegen.catalog
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
@@ -35,8 +34,8 @@ class Migration(migrations.Migration):
                 ('price_per_image', models.DecimalField(blank=True, decimal_places=6, help_text='Shown on the Generate form and used to reserve budget. Filled in by sync; editable.', max_digits=12, null=True, verbose_name='estimated USD per 1K image')),
                 ('previous_price_per_image', models.DecimalField(blank=True, decimal_places=6, max_digits=12, null=True)),
                 ('price_changed_at', models.DateTimeField(blank=True, null=True)),
-                ('aspect_ratios', models.JSONField(blank=True, default=imagegen.catalog.default_aspect_ratios_for_new)),
-                ('image_sizes', models.JSONField(blank=True, default=imagegen.catalog.default_image_sizes_for_new)),
+                ('aspect_ratios', models.JSONField(blank=True, default=list)),
+                ('image_sizes', models.JSONField(blank=True, default=list)),
                 ('enabled', models.BooleanField(default=False)),
                 ('is_default', models.BooleanField(default=False, verbose_name='default')),
                 ('sort_order', models.IntegerField(default=100)),

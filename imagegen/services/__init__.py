@@ -5,6 +5,7 @@
 - run:      a claimed generation's requests, its images stored as they land, its final state; heartbeat
 - progress: live progress written to the row a few times a second
 - recovery: settling generations whose worker died
+- workers:  each worker process's own heartbeat (alive, where, how busy) and its clean stop
 """
 
 from imagegen.services.progress import ProgressRecorder
@@ -18,7 +19,15 @@ from imagegen.services.submit import (
     ReferenceInput,
     generation_check,
     generation_create,
+    generation_estimate,
     generation_retry,
+    generation_run_again,
+)
+from imagegen.services.workers import (
+    WorkerIdentity,
+    worker_heartbeat,
+    worker_stopped,
+    workers_forget_old,
 )
 
 __all__ = [
@@ -29,12 +38,18 @@ __all__ = [
     "ProgressRecorder",
     "RecoveryReport",
     "ReferenceInput",
+    "WorkerIdentity",
     "describe_failure",
     "generation_check",
     "generation_create",
+    "generation_estimate",
     "generation_retry",
     "generation_run",
+    "generation_run_again",
     "generations_heartbeat",
     "generations_recover",
     "with_database_retry",
+    "worker_heartbeat",
+    "worker_stopped",
+    "workers_forget_old",
 ]

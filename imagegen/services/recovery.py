@@ -13,6 +13,7 @@ from gallery.models import Image
 from imagegen.models import Generation
 from imagegen.services import queue
 from imagegen.services.run import settlement_fields
+from imagegen.services.workers import workers_forget_old
 
 logger = logging.getLogger("easel.generation")
 
@@ -57,6 +58,7 @@ def generations_recover(*, now=None) -> RecoveryReport:
                 report.failed.append(generation.pk)
             queue.generation_task_fail_orphaned(generation_id=generation.pk, now=now)
     report.requeued += _requeue_lost_tasks(stale_before=stale_before)
+    workers_forget_old(now=now)
     if report.requeued or report.failed:
         logger.warning(
             "Recovered generations whose worker stopped: requeued %s, failed %s",
@@ -87,6 +89,10 @@ INTERRUPTED = (
     "Interrupted: the worker running this generation stopped after the request was sent, so it may have "
     "been charged. Easel did not retry it, to avoid paying twice. Try again."
 )
+INTERRUPTED_BEFORE_SENDING = (
+    f"Interrupted: the worker running this generation stopped {MAX_RECOVERY_ATTEMPTS} times before its "
+    "request was sent, so Easel stopped trying (nothing was charged). Try again."
+)
 
 
 def _fail_interrupted(still_stale, generation: Generation, now) -> bool:
@@ -109,7 +115,7 @@ def _fail_interrupted(still_stale, generation: Generation, now) -> bool:
             status=Generation.Status.FAILED,
             stage=Generation.Stage.FAILED,
             error_kind="interrupted",
-            error_message=INTERRUPTED,
+            error_message=INTERRUPTED if generation.request_sent_at else INTERRUPTED_BEFORE_SENDING,
             finished_at=now,
             updated_at=now,
             **settlement,

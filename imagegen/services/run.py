@@ -6,6 +6,7 @@ parallel. Every path ends in "succeeded" or "failed": errors become a message a 
 images are stored as they land.
 """
 
+import dataclasses
 import logging
 import threading
 import time
@@ -23,10 +24,11 @@ from core import money
 from gallery import files
 from gallery import services as gallery_services
 from gallery.models import Image
-from imagegen.client import openrouter_client
+from imagegen import selectors
+from imagegen.client import api_for, openrouter_client
 from imagegen.models import Generation
 from imagegen.services.progress import TEXT_LIMIT, ProgressRecorder
-from imagegen.services.retry import with_database_retry
+from imagegen.services.retry import with_database_retry, with_storage_retry
 
 logger = logging.getLogger("easel.generation")
 
@@ -75,26 +77,34 @@ def generation_run(
             _active.discard(generation.pk)
 
 
+def _requests_of(generation: Generation, api: str) -> tuple[int, int]:
+    """(requests, images in each): the Image API makes `images_per_request` at once; chat makes one."""
+    per_request = max(1, generation.images_per_request) if api == "images" else 1
+    return -(-generation.count // per_request), per_request
+
+
 def _run_claimed(generation: Generation, client: openrouter.OpenRouterClient | None) -> None:
-    recorder = ProgressRecorder(generation_id=generation.pk, count=generation.count)
+    api = client.api.name if client is not None else api_for(generation.model.api)
+    requests, per_request = _requests_of(generation, api)
+    recorder = ProgressRecorder(generation_id=generation.pk, count=requests)
     recorder.start()
     outcomes: list[RequestOutcome] = []
     try:
         try:
-            request = _image_request(generation)
-            client = client or openrouter_client()
+            request = _image_request(generation, n=per_request)
+            client = client or openrouter_client(api=api)
         except openrouter.OpenRouterError as error:
             outcomes = [RequestOutcome(index=0, error=error)]
         else:
-            if generation.count == 1:
+            if requests == 1:
                 outcomes = [_run_request(generation, request, 0, client, recorder)]
             else:
                 with ThreadPoolExecutor(
-                    max_workers=generation.count, thread_name_prefix=f"gen{generation.pk}"
+                    max_workers=requests, thread_name_prefix=f"gen{generation.pk}"
                 ) as pool:
                     futures = [
                         pool.submit(_run_request_in_thread, generation, request, index, client, recorder)
-                        for index in range(generation.count)
+                        for index in range(requests)
                     ]
                     outcomes = [future.result() for future in futures]
     except Exception:
@@ -121,13 +131,14 @@ def _claim(generation_id: int, worker_id: str) -> Generation | None:
     return Generation.objects.select_related("model", "member").get(pk=generation_id)
 
 
-def _image_request(generation: Generation) -> openrouter.ImageRequest:
+def _image_request(generation: Generation, *, n: int = 1) -> openrouter.ImageRequest:
     references = tuple(
         openrouter.ReferenceImage(
             data=files.read_file(name=reference.file_name), mime_type=reference.mime_type
         )
         for reference in generation.references.all()
     )
+    chosen = generation.parameters or {}
     return openrouter.ImageRequest(
         model=generation.model.openrouter_id,
         prompt=generation.prompt,
@@ -135,6 +146,12 @@ def _image_request(generation: Generation) -> openrouter.ImageRequest:
         aspect_ratio=generation.aspect_ratio or None,
         image_size=generation.image_size or None,
         reference_images=references,
+        n=n,
+        seed=chosen.get("seed"),
+        quality=chosen.get("quality") or None,
+        background=chosen.get("background") or None,
+        output_format=chosen.get("output_format") or None,
+        provider_only=(generation.provider,) if generation.provider else (),
     )
 
 
@@ -175,6 +192,8 @@ def _run_request(
     latency_ms = round((time.monotonic() - started) * 1000)
     recorder.set_stage(index, Generation.Stage.SAVING)
     try:
+        if not result.provider:
+            result = dataclasses.replace(result, provider=_provider_that_served(generation, result, client))
         images = _save_images(generation, index, result, latency_ms)
     except Exception:
         logger.exception("Saving the images of generation %s failed", generation.pk)
@@ -184,6 +203,50 @@ def _run_request(
     return RequestOutcome(index=index, result=result, images=images)
 
 
+def _provider_that_served(
+    generation: Generation, result: openrouter.GenerationResult, client: openrouter.OpenRouterClient
+) -> str | None:
+    """The Image API's answer names no provider: the pinned one, the model's only one, or what OpenRouter
+    recorded for the generation (best effort: the recipe says "not reported" without it)."""
+    providers = generation.model.offer().providers
+    if generation.provider or len(providers) == 1:
+        return generation.provider or providers[0].name
+    if not result.generation_id:
+        return None
+    try:
+        return client.generation_info(result.generation_id).provider_name
+    except openrouter.OpenRouterError as error:
+        logger.info("No provider recorded for %s: %s", result.generation_id, error.message)
+        return None
+
+
+def _recipe(generation: Generation, result: openrouter.GenerationResult) -> dict:
+    """What it takes to make the image again: the API, the provider (as a slug, to pin), the seed sent
+    (an image's own echoed seed wins), every parameter sent and the SHA-256 of each reference."""
+    request = _image_request_parameters(generation)
+    provider = result.provider or ""
+    known = generation.model.offer().providers
+    slug = next((p.slug for p in known if provider in (p.name, p.slug)), generation.provider or "")
+    return {
+        "api": api_for(generation.model.api),
+        "provider_slug": slug,
+        "seed": request.get("seed"),
+        "parameters": request,
+        "reference_sha256": [reference.sha256 for reference in generation.references.all()],
+    }
+
+
+def _image_request_parameters(generation: Generation) -> dict:
+    sent = {
+        "aspect_ratio": generation.aspect_ratio,
+        "image_size": generation.image_size,
+        "n": generation.images_per_request if generation.images_per_request > 1 else None,
+    }
+    return {
+        key: value for key, value in (sent | (generation.parameters or {})).items() if value not in (None, "")
+    }
+
+
 def _save_images(
     generation: Generation, index: int, result: openrouter.GenerationResult, latency_ms: int
 ) -> list[Image]:
@@ -191,7 +254,13 @@ def _save_images(
     stored = []
     try:
         for image in result.images:
-            stored.append(gallery_services.image_files_store(data=image.data, image_format=image.format))
+            stored.append(
+                with_storage_retry(
+                    lambda image=image: gallery_services.image_files_store(
+                        data=image.data, image_format=image.format
+                    )
+                )
+            )
         usage = result.usage
         per_image_cost = (
             money.stored(usage.cost_usd / len(result.images), rounding=ROUND_HALF_EVEN)
@@ -199,9 +268,12 @@ def _save_images(
             else None
         )
 
+        recipe = _recipe(generation, result)
+
         def create_rows() -> list[Image]:
+            parents = selectors.generation_lineage_parents(generation=generation)
             with transaction.atomic():
-                return [
+                rows = [
                     gallery_services.image_create(
                         owner=generation.member,
                         stored=stored_files,
@@ -223,14 +295,25 @@ def _save_images(
                         image_tokens=usage.image_tokens if usage else None,
                         cost_usd=per_image_cost,
                         latency_ms=latency_ms,
+                        recipe=recipe | {"seed": image.seed if image.seed is not None else recipe["seed"]},
                         model_text=result.text[:TEXT_LIMIT],
                     )
                     for image, stored_files in zip(result.images, stored, strict=True)
                 ]
+                for row in rows:
+                    gallery_services.image_parents_record(child=row, parents=parents)
+                return rows
 
         return with_database_retry(create_rows)
     except BaseException:
-        with_database_retry(lambda: [gallery_services.image_files_discard(stored=files) for files in stored])
+        try:
+            with_database_retry(
+                lambda: [gallery_services.image_files_discard(stored=files) for files in stored]
+            )
+        except files.STORAGE_ERRORS:
+            # No row names these files, so nobody sees them; they are content-hash names, reused or
+            # left as orphans, never a half-written image.
+            logger.warning("Files of generation %s could not be removed from storage", generation.pk)
         raise
 
 
@@ -273,7 +356,7 @@ def _finish(generation: Generation, outcomes: list[RequestOutcome], recorder: "P
 
 
 INTERNAL_ERROR = "Something went wrong inside Easel while saving or sending this request. Try again; if it keeps happening, tell an admin."
-SAVE_ERROR = "The image arrived but Easel could not store it (is the disk full?). Try again; if it keeps happening, tell an admin."
+SAVE_ERROR = "The image arrived but Easel could not store the image (is the disk full, or the storage bucket unreachable?). Try again; if it keeps happening, tell an admin."
 
 
 def describe_failure(outcome: RequestOutcome) -> tuple[str, str]:

@@ -29,7 +29,6 @@ def post(client, chosen_model, prompt="a lighthouse in fog", htmx=True, **fields
         "prompt": prompt,
         "model": chosen_model.pk,
         "aspect_ratio": "1:1",
-        "image_size": "1K",
         "count": 1,
     } | fields
     headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
@@ -58,7 +57,8 @@ def test_models_show_their_price_and_the_default_is_preselected(generate_client,
     default = next(m for m in image_models.values() if m.is_default)
     assert f'<option value="{default.pk}" selected>' in html
     assert "Gemini 2.5 Flash Image" in html
-    assert "— $0.039 per image" in html
+    assert "Gemini 2.5 Flash Image (Nano Banana) — $0.0387 an image" in html
+    assert "GPT Image 1 — up to $0.2496 an image" in html, "a price known only at completion: its top"
 
 
 def test_aspect_ratios_show_pixel_sizes_with_1_1_by_default(generate_client):
@@ -157,8 +157,8 @@ REFUSALS = [
     ({"prompt": "x" * 4001}, "at most 4000 characters"),
     ({"aspect_ratio": "7:3"}, "7:3 is not offered by this model"),
     ({"image_size": "4K"}, "4K is not offered by this model"),
-    ({"count": 5}, "Ask for 1 to 4 images"),
-    ({"count": 0}, "Ask for 1 to 4 images"),
+    ({"count": 5}, "makes 1 to 4 images at a time"),
+    ({"count": 0}, "makes 1 to 4 images at a time"),
     ({"model": 999999}, "That model is not available"),
 ]
 

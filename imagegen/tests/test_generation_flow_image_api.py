@@ -12,10 +12,11 @@ from gallery.models import Image
 from imagegen import services
 from imagegen.models import Generation
 from openrouter.tests.standin_fixtures import TEST_API_KEY
+from tests.fixtures.generations import queue_generation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-GEMINI = "google/gemini-2.5-flash-image"
+GEMINI = "google/gemini-3-pro-image-preview"
 
 
 @pytest.fixture
@@ -25,8 +26,7 @@ def image_api(settings, openrouter_standin):
 
 
 def run(member, model, prompt: str, **overrides) -> Generation:
-    fields = {"aspect_ratio": "1:1", "image_size": "1K", "count": 1} | overrides
-    generation = services.generation_create(member=member, model=model, prompt=prompt, **fields)
+    generation = queue_generation(member, model, prompt, **overrides)
     services.generation_run(generation_id=generation.pk)
     return Generation.objects.get(pk=generation.pk)
 
@@ -43,7 +43,7 @@ def test_a_generation_through_the_image_api_is_stored_in_the_gallery(member, ima
     assert (image.width, image.height) == (1344, 768)
     assert image.owner == member
     assert image.model_slug == GEMINI
-    assert image.image_tokens == 1290
+    assert image.image_tokens == 1120
     assert image.openrouter_generation_id.startswith("gen-")
     assert image.openrouter_generation_id in generation.openrouter_ids
     charged = image_api.charged_for(image.openrouter_generation_id)

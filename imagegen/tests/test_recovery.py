@@ -21,7 +21,7 @@ def running(member, image_models):
             model=image_models["google/gemini-2.5-flash-image"],
             prompt="a cliff",
             aspect_ratio="1:1",
-            image_size="1K",
+            image_size="",
             count=1,
         )
         task = DBTaskResult.objects.get(args_kwargs__kwargs__generation_id=generation.pk)
@@ -63,7 +63,8 @@ def test_a_stale_generation_that_may_have_been_charged_fails_as_interrupted(runn
     assert report.failed == [generation.pk]
     assert generation.status == Generation.Status.FAILED
     assert generation.error_kind == "interrupted"
-    assert generation.error_message.startswith("Interrupted:")
+    assert generation.error_message.startswith("Interrupted: the worker running this generation stopped")
+    assert "may have been charged" in generation.error_message
     assert "Try again" in generation.error_message
     assert DBTaskResult.objects.get(args_kwargs__kwargs__generation_id=generation.pk).status == "FAILED"
 
@@ -101,6 +102,11 @@ def test_a_generation_lost_again_and_again_stops_being_requeued(running, setting
 
     generation.refresh_from_db()
     assert generation.status == Generation.Status.FAILED
+    # It never reached OpenRouter: the message must not claim it may have been charged.
+    assert generation.error_message == (
+        f"Interrupted: the worker running this generation stopped {services.MAX_RECOVERY_ATTEMPTS} times "
+        "before its request was sent, so Easel stopped trying (nothing was charged). Try again."
+    )
 
 
 def test_the_heartbeat_keeps_the_generations_this_process_runs_fresh(running, settings, monkeypatch):
@@ -131,7 +137,7 @@ def test_a_queued_generation_whose_task_was_lost_is_queued_again(member, image_m
         model=image_models["google/gemini-2.5-flash-image"],
         prompt="a lost task",
         aspect_ratio="1:1",
-        image_size="1K",
+        image_size="",
         count=1,
     )
     long_ago = timezone.now() - timedelta(seconds=settings.HEARTBEAT_STALE_SECONDS + 5)
@@ -154,7 +160,7 @@ def test_a_queued_generation_waiting_for_a_worker_is_left_alone(member, image_mo
         model=image_models["google/gemini-2.5-flash-image"],
         prompt="patient",
         aspect_ratio="1:1",
-        image_size="1K",
+        image_size="",
         count=1,
     )
     long_ago = timezone.now() - timedelta(seconds=settings.HEARTBEAT_STALE_SECONDS + 5)
@@ -162,3 +168,20 @@ def test_a_queued_generation_waiting_for_a_worker_is_left_alone(member, image_mo
 
     assert services.generations_recover().requeued == []
     assert DBTaskResult.objects.filter(args_kwargs__kwargs__generation_id=generation.pk).count() == 1
+
+
+def test_with_the_default_settings_a_dead_workers_generation_is_settled_within_two_minutes(running, settings):
+    """The issue's promise, worked through with the shipped defaults: the worker is killed just before its
+    next heartbeat, a new one starts at once (as serve starts it) and recovers at start and every
+    EASEL_RECOVERY_INTERVAL_SECONDS."""
+    generation = running(sent=True, beat_seconds_ago=0)
+    last_beat = Generation.objects.get(pk=generation.pk).heartbeat_at
+    killed = last_beat + timedelta(seconds=settings.HEARTBEAT_SECONDS)
+
+    recovery = killed
+    while not services.generations_recover(now=recovery).failed:
+        recovery += timedelta(seconds=settings.RECOVERY_INTERVAL_SECONDS)
+        assert recovery - killed < timedelta(minutes=10), "never settled"
+
+    assert recovery - killed <= timedelta(minutes=2)
+    assert Generation.objects.get(pk=generation.pk).status == Generation.Status.FAILED

@@ -1,7 +1,9 @@
 """An offline stand-in for OpenRouter: a real HTTP server that speaks the same wire format.
 
 It serves `/api/v1/chat/completions` and the dedicated Image API `/api/v1/images` (both streamed
-and not), `/models` and `/key`, renders a real PNG for the prompt at the documented size, and
+and not, with previews from providers that stream), the model lists `/models` and `/images/models`,
+each Image API model's providers (descriptors and pricing lines), `/generation` and `/key`, renders a
+real PNG for the prompt at the documented size (drawn with the seed sent), and
 misbehaves on request: a marker such as `[fault:429]` or `[latency:5]` in the prompt picks a fault
 (see docs/standin.md).
 

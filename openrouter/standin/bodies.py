@@ -59,11 +59,17 @@ def chat_stream_events(reply: Reply) -> Iterator[list[bytes]]:
     yield [b"data: [DONE]\n\n"]
 
 
+def preview_event(index: int, png: bytes) -> list[bytes]:
+    """One `image_generation.partial_image` event (the server paces them while the image is drawn)."""
+    b64 = base64.b64encode(png).decode()
+    return sse_event(
+        {"type": "image_generation.partial_image", "partial_image_index": index, "b64_json": b64}
+    )
+
+
 def images_stream_events(reply: Reply) -> Iterator[list[bytes]]:
-    """The Image API stream's events: a preview, each image completed (the last with usage), [DONE]."""
-    if reply.preview is not None and not reply.error_first:
-        b64 = base64.b64encode(reply.preview).decode()
-        yield sse_event({"type": "image_generation.partial_image", "partial_image_index": 0, "b64_json": b64})
+    """The Image API stream's events after any previews: each image completed (the last with usage, each
+    echoing the seed it was drawn with), or an error event; then [DONE]."""
     if reply.error is not None:
         error = {"code": "upstream_error", "message": reply.error["message"], "param": None}
         yield sse_event({"type": "error", "error": error | {"type": "provider_error"}})
@@ -76,6 +82,8 @@ def images_stream_events(reply: Reply) -> Iterator[list[bytes]]:
                 "media_type": media_type,
             }
             completed["created"] = reply.created
+            if reply.seed is not None:
+                completed["seed"] = reply.seed
             if index == len(reply.images) - 1:
                 completed["usage"] = _images_usage(reply.usage)
             yield sse_event(completed, pieces)
@@ -117,10 +125,12 @@ def completion_body(reply: Reply) -> bytes:
 
 def images_body(reply: Reply) -> bytes:
     images = [base64_of(image) for image in reply.images]
+    seed = {} if reply.seed is None else {"seed": reply.seed}
     payload = {
         "created": reply.created,
         "data": [
-            {"b64_json": image_slot(i), "media_type": media_type} for i, (media_type, _) in enumerate(images)
+            {"b64_json": image_slot(i), "media_type": media_type, **seed}
+            for i, (media_type, _) in enumerate(images)
         ],
         "usage": _images_usage(reply.usage),
     }

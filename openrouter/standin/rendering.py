@@ -77,9 +77,11 @@ def _words(text: str) -> list[str]:
 type RGB = tuple[int, int, int]
 
 
-def _scene(prompt: str, variant: int) -> tuple[list[RGB], str]:
-    """Colours named in the prompt (else ones derived from it), and a shape it names (else a derived one)."""
-    digest = hashlib.sha256(f"{prompt}|{variant}".encode()).digest()
+def _scene(prompt: str, variant: int, seed: int | None) -> tuple[list[RGB], str]:
+    """Colours named in the prompt (else ones derived from it), and a shape it names (else a derived one);
+    a seed changes the derived ones, the same seed always the same way."""
+    key = f"{prompt}|{variant}" if seed is None else f"{prompt}|{variant}|seed {seed}"
+    digest = hashlib.sha256(key.encode()).digest()
     words = _words(prompt)
     colours: list[RGB] = []
     for word in words:
@@ -103,14 +105,27 @@ def _star(cx: float, cy: float, radius: float) -> list[tuple[float, float]]:
 
 
 @lru_cache(maxsize=48)
-def render_png(prompt: str, width: int, height: int, variant: int = 0, caption: str = "") -> bytes:
-    """A deterministic PNG: a gradient in the prompt's colours, its shape, and the prompt written on it."""
-    colours, shape = _scene(prompt, variant)
+def render_png(
+    prompt: str,
+    width: int,
+    height: int,
+    variant: int = 0,
+    caption: str = "",
+    *,
+    seed: int | None = None,
+    transparent: bool = False,
+) -> bytes:
+    """A deterministic PNG: a gradient in the prompt's colours (none when `transparent`: an RGBA picture
+    whose background is see-through), its shape, and the prompt written on it."""
+    colours, shape = _scene(prompt, variant, seed)
     top, bottom, accent = colours
-    # The gradient is made 256 px tall and stretched: far cheaper than compositing at full size.
-    ramp = Image.linear_gradient("L").resize((2, 256))
-    strip = Image.composite(Image.new("RGB", (2, 256), bottom), Image.new("RGB", (2, 256), top), ramp)
-    picture = strip.resize((width, height), Image.Resampling.BILINEAR)
+    if transparent:
+        picture = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    else:
+        # The gradient is made 256 px tall and stretched: far cheaper than compositing at full size.
+        ramp = Image.linear_gradient("L").resize((2, 256))
+        strip = Image.composite(Image.new("RGB", (2, 256), bottom), Image.new("RGB", (2, 256), top), ramp)
+        picture = strip.resize((width, height), Image.Resampling.BILINEAR)
     draw = ImageDraw.Draw(picture)
     side = min(width, height)
     cx, cy, r = width / 2, height * 0.45, side * 0.28
@@ -182,5 +197,6 @@ def encoded(png: bytes, output_format: str) -> bytes:
         return png
     out = io.BytesIO()
     with Image.open(io.BytesIO(png)) as picture:
-        picture.convert("RGB").save(out, OUTPUT_FORMATS[output_format])
+        keeps_alpha = output_format == "webp" and picture.mode == "RGBA"
+        picture.convert("RGBA" if keeps_alpha else "RGB").save(out, OUTPUT_FORMATS[output_format])
     return out.getvalue()

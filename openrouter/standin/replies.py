@@ -28,12 +28,16 @@ class Reply:
     generation_id: str
     created: int
     model: StandinModel
+    # Who served it: the Image API's chosen provider, or the model's one provider on chat.
+    provider_name: str = ""
     reasoning: list[str] = field(default_factory=list)
     content: list[str] = field(default_factory=list)
     # Each image is its data URL as ASCII bytes, or an int: a run of that many "A"s (oversize).
     images: list[bytes | int] = field(default_factory=list)
-    # A small early version of the picture, as an Image API stream sends before the image.
-    preview: bytes | None = None
+    # Small early versions of the picture, sent before it by an Image API provider that streams.
+    previews: list[bytes] = field(default_factory=list)
+    # The seed the images were drawn with (echoed with each image), if the request sent one.
+    seed: int | None = None
     error: dict[str, Any] | None = None
     error_first: bool = False
     finish_reason: str = "stop"
@@ -65,6 +69,7 @@ def plan_reply(request: GenerationRequest, fault: str | None, *, oversize_bytes:
         generation_id=generation_id(),
         created=int(time.time()),
         model=model,
+        provider_name=request.provider.provider_name if request.provider else model.provider,
         native_finish_reason=model.native_finish_reason,
     )
     subject = request.markers.prompt or "an empty prompt"
@@ -83,7 +88,7 @@ def plan_reply(request: GenerationRequest, fault: str | None, *, oversize_bytes:
         )
         if broken is not None:
             reply.images = [broken]
-    _bill(reply, request)
+    _bill(reply, request, width, height)
     if fault in ("midstream", "midstream-early"):
         _fail_midstream(reply, request, early=fault == "midstream-early")
     return reply
@@ -102,19 +107,34 @@ def _add_words(reply: Reply, request: GenerationRequest, fault: str | None, subj
         reply.content = ["I can't draw that, but I can describe it: ", f"imagine {subject[:200]}."]
 
 
+# Previews a streaming provider sends before each image, and the share of the image's side they have.
+PREVIEW_SCALES = (8, 4)
+
+
 def _add_pictures(
     reply: Reply, request: GenerationRequest, subject: str, width: int, height: int, *, two: bool
 ) -> None:
-    """The pictures (`two`: at least two, as Gemini 3 Pro sometimes sends), and the Image API's preview."""
+    """The pictures (`two`: at least two, as Gemini 3 Pro sometimes sends), drawn with the request's
+    seed, see-through where a transparent background was asked for, and a streaming provider's previews."""
     model = request.model
     caption = f"{model.id} · {request.aspect_ratio or '1:1'} · {request.image_size or '1K'}"
     count = max(request.image_count, 2 if two else 1)
     mime = f"image/{request.output_format}"
+    transparent = request.background == "transparent"
+    reply.seed = request.seed
     for variant in range(count):
-        picture = encoded(render_png(subject, width, height, variant, caption), request.output_format)
-        reply.images.append(data_url(mime, picture))
-    if request.api == "images":
-        reply.preview = render_png(subject, max(1, width // 8), max(1, height // 8))
+        png = render_png(subject, width, height, variant, caption, seed=request.seed, transparent=transparent)
+        reply.images.append(data_url(mime, encoded(png, request.output_format)))
+    if (
+        request.api == "images"
+        and request.stream
+        and request.provider
+        and request.provider.supports_streaming
+    ):
+        reply.previews = [
+            render_png(subject, max(1, width // scale), max(1, height // scale), seed=request.seed)
+            for scale in PREVIEW_SCALES
+        ]
 
 
 def _broken_image(
@@ -149,8 +169,50 @@ def _price(model: StandinModel, key: str) -> Decimal:
     return Decimal(model.pricing.get(key, "0"))
 
 
-def _bill(reply: Reply, request: GenerationRequest) -> None:
-    """The reply's usage and cost, as OpenRouter reports them, at the model's prices."""
+# Output tokens of a 1024×1024 image by quality, as OpenAI bills GPT Image ("auto" draws at medium).
+_QUALITY_TOKENS = {"low": 272, "medium": 1056, "high": 4160, "auto": 1056}
+# Input tokens billed for one reference image by a provider that prices images per token.
+_REFERENCE_TOKENS = 258
+
+
+def _line_quantity(line: dict[str, Any], request: GenerationRequest, images: int, pixels: int) -> Decimal:
+    """How many of a pricing line's units the request used (0 for what it did not use)."""
+    per = (line["billable"], line["unit"])
+    megapixels = Decimal(pixels) / 1_000_000
+    if line["billable"] == "output_image":
+        tokens = _QUALITY_TOKENS[request.quality or "auto"] * pixels // (1024 * 1024)
+        quantities = {"image": images, "megapixel": images * megapixels, "token": images * tokens}
+        return Decimal(quantities.get(line["unit"], 0))
+    if line["billable"] in ("input_image", "input_reference"):
+        quantities = {
+            "image": request.reference_images,
+            "megapixel": request.reference_megapixels,
+            "token": request.reference_images * _REFERENCE_TOKENS,
+        }
+        return Decimal(quantities.get(line["unit"], 0))
+    if per == ("input_text", "token"):
+        return Decimal(_tokens(request.prompt))
+    return Decimal(1) if line["unit"] == "request" else Decimal(0)
+
+
+def images_api_cost(request: GenerationRequest, images: int, width: int, height: int) -> Decimal:
+    """What the serving provider's pricing lines charge for the request (a line whose variant names another
+    resolution or quality than the one drawn does not apply)."""
+    assert request.provider is not None
+    chosen = {request.image_size or "1K", request.quality or "auto"}
+    return sum(
+        (
+            Decimal(str(line["cost_usd"])) * _line_quantity(line, request, images, width * height)
+            for line in request.provider.pricing
+            if line.get("variant") in (None, *chosen)
+        ),
+        Decimal(0),
+    )
+
+
+def _bill(reply: Reply, request: GenerationRequest, width: int, height: int) -> None:
+    """The reply's usage and cost, as OpenRouter reports them: at the model's token prices on chat, at
+    the serving provider's pricing lines on the Image API."""
     model = request.model
     image_count = len(reply.images)
     image_tokens = model.image_tokens.get(request.image_size or "1K", 0) * image_count
@@ -162,6 +224,8 @@ def _bill(reply: Reply, request: GenerationRequest) -> None:
     completion_cost = (text_tokens + reasoning_tokens) * _price(model, "completion") + image_tokens * _price(
         model, "image_output"
     )
+    if request.provider is not None:
+        prompt_cost, completion_cost = Decimal(0), images_api_cost(request, image_count, width, height)
     reply.cost = prompt_cost + completion_cost
     reply.usage = {
         "prompt_tokens": prompt_tokens,

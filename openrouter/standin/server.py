@@ -16,9 +16,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
-from openrouter.standin.bodies import chat_stream_events, completion_body, images_body, images_stream_events
+from openrouter.standin import discovery
+from openrouter.standin.bodies import (
+    chat_stream_events,
+    completion_body,
+    images_body,
+    images_stream_events,
+    preview_event,
+)
 from openrouter.standin.faults import STATUS_FAULTS, Markers
-from openrouter.standin.models import models_for
 from openrouter.standin.replies import Reply, plan_reply, status_fault_answer
 from openrouter.standin.validation import GENERATION_ROUTES, GenerationRequest, RequestError, prompt_of
 from openrouter.standin.wire import KEEPALIVE, error_body
@@ -30,7 +36,7 @@ INVALID_KEY = "sk-or-v1-invalid"
 # The request log keeps only the latest requests: their bodies hold whole reference images, and
 # `serve` runs for days.
 REQUEST_LOG_LIMIT = 256
-# How many generations' charges `charged_for` can still tell (the oldest are forgotten first).
+# How many generations `charged_for` and GET /generation can still tell (the oldest are forgotten first).
 CHARGES_KEPT = 1000
 
 
@@ -83,8 +89,11 @@ class StandinServer:
         self._generation_requests: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_LIMIT)
         self._generation_requests_received = 0
         self._seen_prompts: set[str] = set()
-        self._charges: OrderedDict[str, Decimal] = OrderedDict()
+        self._previews_sent: deque[tuple[str, int, float]] = deque(maxlen=REQUEST_LOG_LIMIT)
+        self._generations: OrderedDict[str, discovery.GenerationRecord] = OrderedDict()
         self._spent = Decimal(0)
+        # Image API models whose providers the stand-in fails to list (GET .../endpoints answers 500).
+        self.failing_endpoints: set[str] = set()
         self._thread: threading.Thread | None = None
         self._random = random.Random()
 
@@ -152,7 +161,11 @@ class StandinServer:
     def charged_for(self, generation_id: str) -> Decimal:
         """What the stand-in charged for one generation (KeyError if it charged nothing under that id)."""
         with self._lock:
-            return self._charges[generation_id]
+            return self._generations[generation_id].cost
+
+    def generation(self, generation_id: str) -> discovery.GenerationRecord | None:
+        with self._lock:
+            return self._generations.get(generation_id)
 
     # Internal state changes.
 
@@ -161,6 +174,15 @@ class StandinServer:
         with self._lock:
             self._generation_requests.append(entry)
             self._generation_requests_received += 1
+
+    def _preview_sent(self, prompt: str, index: int) -> None:
+        with self._lock:
+            self._previews_sent.append((prompt, index, time.time()))
+
+    def previews_sent(self, marker: str) -> list[tuple[int, float]]:
+        """(index, wall-clock time) of each preview sent for a prompt containing `marker`, oldest first."""
+        with self._lock:
+            return [(index, sent) for prompt, index, sent in self._previews_sent if marker in prompt]
 
     def _first_time(self, prompt: str) -> bool:
         with self._lock:
@@ -178,12 +200,12 @@ class StandinServer:
                 return self._random.uniform(low, high)
         return float(self.latency)
 
-    def _charge(self, generation_id: str, cost: Decimal) -> None:
+    def _charge(self, record: discovery.GenerationRecord) -> None:
         with self._lock:
-            self._spent += cost
-            self._charges[generation_id] = cost
-            while len(self._charges) > CHARGES_KEPT:
-                self._charges.popitem(last=False)
+            self._spent += record.cost
+            self._generations[record.generation_id] = record
+            while len(self._generations) > CHARGES_KEPT:
+                self._generations.popitem(last=False)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -282,43 +304,39 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         route, query = self._route()
-        if route == "/models":
-            # No key is needed (OpenRouter's docs call it without one), but a revoked key is refused.
-            if self.headers.get("Authorization") and self._authorized() is None:
-                return
-            wanted = (query.get("output_modalities") or [None])[0]
-            data = [model.to_api() for model in models_for(wanted)]
-            self._send_json(200, {"data": data, "total_count": len(data), "links": {"next": None}})
-        elif route in ("/key", "/auth/key"):
+        if route in ("/key", "/auth/key", "/generation"):
             key = self._authorized()
-            if key is not None:
-                self._send_json(200, {"data": self._key_data(key)})
+            if key is None:
+                return
+            if route == "/generation":
+                self._send_generation((query.get("id") or [""])[0])
+            else:
+                limit = self.standin.credit_limit
+                self._send_json(
+                    200, {"data": discovery.key_payload(key, spent=self.standin.spent, limit=limit)}
+                )
+            return
+        # The model lists need no key (OpenRouter's docs call them without one), but a revoked key is refused.
+        if self.headers.get("Authorization") and self._authorized() is None:
+            return
+        model_id = discovery.endpoints_model_id(route)
+        if route == "/models":
+            self._send_json(200, discovery.models_payload((query.get("output_modalities") or [None])[0]))
+        elif route == "/images/models":
+            self._send_json(200, discovery.image_models_payload())
+        elif model_id is not None and model_id in self.standin.failing_endpoints:
+            self._send_error(500, "Internal Server Error")
+        elif model_id is not None and (endpoints := discovery.endpoints_payload(model_id)) is not None:
+            self._send_json(200, endpoints)
         else:
-            self._send_error(404, "Not Found")
+            self._send_error(404, "Resource not found" if model_id else "Not Found")
 
-    def _key_data(self, key: str) -> dict[str, Any]:
-        spent = float(self.standin.spent)
-        limit = self.standin.credit_limit
-        return {
-            "label": f"{key[:11]}...{key[-3:]}" if len(key) > 16 else "stand-in key",
-            "limit": None if limit is None else float(limit),
-            "limit_remaining": None if limit is None else float(max(limit - self.standin.spent, Decimal(0))),
-            "limit_reset": None,
-            "include_byok_in_limit": False,
-            "usage": spent,
-            "usage_daily": spent,
-            "usage_weekly": spent,
-            "usage_monthly": spent,
-            "byok_usage": 0,
-            "byok_usage_daily": 0,
-            "byok_usage_weekly": 0,
-            "byok_usage_monthly": 0,
-            "is_free_tier": False,
-            "is_management_key": False,
-            "is_provisioning_key": False,
-            "expires_at": None,
-            "rate_limit": {"requests": -1, "interval": "10s", "note": "This field is deprecated"},
-        }
+    def _send_generation(self, generation_id: str) -> None:
+        record = self.standin.generation(generation_id)
+        if record is None:
+            self._send_error(404, f"Generation {generation_id} not found")
+        else:
+            self._send_json(200, {"data": record.to_api()})
 
     # POST
 
@@ -376,6 +394,13 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "hang":
             self._hang()
             return
+        if reply.previews and not reply.error_first:
+            # The previews arrive while the model draws: spread over the latency, the image after them.
+            latency /= len(reply.previews) + 1
+            for index, preview in enumerate(reply.previews):
+                self._wait(latency, keepalive=True)
+                self._write_chunk(*preview_event(index, preview))
+                self.standin._preview_sent(request.prompt, index)
         self._wait(latency, keepalive=True)
         events = chat_stream_events(reply) if request.api == "chat" else images_stream_events(reply)
         if fault == "slow":
@@ -445,4 +470,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _charge(self, reply: Reply, request: GenerationRequest) -> None:
         if request.api == "images" and reply.error is not None:
             return  # all-or-nothing billing: nothing to charge
-        self.standin._charge(reply.generation_id, reply.cost)
+        record = discovery.GenerationRecord(
+            generation_id=reply.generation_id,
+            model=reply.model.id,
+            provider_name=reply.provider_name,
+            cost=reply.cost,
+            streamed=request.stream,
+        )
+        self.standin._charge(record)

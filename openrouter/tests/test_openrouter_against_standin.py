@@ -30,6 +30,7 @@ from openrouter import (
     OpenRouterClient,
     OpenRouterError,
     OutOfCredits,
+    PreviewReceived,
     ProviderError,
     RateLimited,
     ReasoningDelta,
@@ -49,6 +50,7 @@ GEMINI = "google/gemini-2.5-flash-image"
 GEMINI_PRO = "google/gemini-3-pro-image-preview"
 FLUX = "black-forest-labs/flux.2-pro"
 KLEIN = "black-forest-labs/flux.2-klein-4b"
+GPT_IMAGE = "openai/gpt-image-1"  # the stand-in's one model that streams previews
 IMAGE_AND_TEXT = ("image", "text")
 IMAGE_ONLY = ("image",)
 
@@ -138,26 +140,31 @@ def test_every_api_returns_the_same_checked_image_and_cost(standin, api_client, 
     assert Image.open(io.BytesIO(image.data)).size == (1024, 1024)
     assert result.generation_id.startswith("gen-")
     assert result.usage.image_tokens == 1290
-    assert Decimal("0.0387") < result.usage.cost_usd < Decimal("0.0388")
+    # Chat bills 1290 image tokens at $0.00003 plus a few text tokens; the Image API its $0.0387 an image.
+    assert Decimal("0.0387") <= result.usage.cost_usd < Decimal("0.0388")
     (logged,) = standin.requests_for(tag)
     assert logged["path"] == ("/chat/completions" if api.name == "chat" else "/images")
 
 
 def test_image_api_body_is_as_documented(standin, sleeps, tag):
     with make_standin_client(standin, sleeps, api="images") as client:
-        client.generate(
-            request(f"a red fox {tag}", GEMINI, IMAGE_AND_TEXT, aspect_ratio="16:9", image_size="1K")
-        )
+        result = client.generate(
+            request(f"a red fox {tag}", GEMINI_PRO, IMAGE_AND_TEXT, aspect_ratio="16:9", image_size="2K",
+                    seed=7, provider_only=("google-vertex",))
+        )  # fmt: skip
     (logged,) = standin.requests_for(tag)
     assert logged["body"] == {
-        "model": GEMINI,
+        "model": GEMINI_PRO,
         "prompt": f"a red fox {tag}",
         "n": 1,
-        "output_format": "png",
         "stream": True,
         "aspect_ratio": "16:9",
-        "resolution": "1K",
+        "resolution": "2K",
+        "seed": 7,
+        "provider": {"only": ["google-vertex"], "allow_fallbacks": False},
     }
+    assert result.images[0].seed == 7, "the stand-in echoes the seed it drew with"
+    assert standin.generation(result.generation_id).provider_name == "Google Vertex"
 
 
 def test_headers_are_sent_and_the_key_is_bearer(standin, api_client, tag):
@@ -227,7 +234,7 @@ def as_data_url(mime: str, data: bytes) -> str:
     [
         (GEMINI, "16:9", None, (1344, 768)),
         (FLUX, "16:9", "1K", (1344, 768)),
-        (GEMINI, "9:16", "1K", (768, 1344)),
+        (GEMINI, "9:16", None, (768, 1344)),
         (GEMINI, "21:9", None, (1536, 672)),
         (GEMINI_PRO, "16:9", "2K", (2688, 1536)),
         (GEMINI_PRO, "1:1", "2K", (2048, 2048)),
@@ -291,10 +298,16 @@ def test_events_arrive_in_order(standin_client, tag):
 def test_image_api_events_arrive_in_order(sleeps, standin, tag):
     events = []
     with make_standin_client(standin, sleeps, api="images") as client:
-        result = client.generate(request(tag, GEMINI_PRO, IMAGE_AND_TEXT), on_event=events.append)
+        result = client.generate(request(tag, GPT_IMAGE), on_event=events.append)
 
-    kinds = [type(e) for e in events if not isinstance(e, BytesReceived)]
+    kinds = [type(e) for e in events if not isinstance(e, BytesReceived | PreviewReceived)]
     assert kinds == [RequestSending, Started, ImageReceived, Finished, UsageReceived]
+    # Its two previews came before the image, decodable, smaller than it; they are not kept as results.
+    previews = [e for e in events if isinstance(e, PreviewReceived)]
+    assert [e.index for e in previews] == [0, 1]
+    assert events.index(previews[-1]) < next(i for i, e in enumerate(events) if isinstance(e, ImageReceived))
+    assert [Image.open(io.BytesIO(e.data)).size for e in previews] == [(128, 128), (256, 256)]
+    assert all(e.mime_type == "image/png" for e in previews)
     assert events[1] == Started(generation_id=result.generation_id, attempt=1)
     totals = [e.total_bytes for e in events if isinstance(e, BytesReceived)]
     assert totals == sorted(totals)
@@ -306,7 +319,7 @@ def test_image_api_events_arrive_in_order(sleeps, standin, tag):
 
 def test_list_image_models(api_client):
     models = {model.id: model for model in api_client.list_image_models()}
-    assert set(models) == {GEMINI, GEMINI_PRO, "openai/gpt-5-image-mini", FLUX, KLEIN}
+    assert set(models) == {GEMINI, GEMINI_PRO, "openai/gpt-5-image-mini", FLUX, KLEIN, GPT_IMAGE}
     gemini = models[GEMINI]
     assert gemini.output_modalities == ("image", "text")
     assert gemini.pricing.image_output == Decimal("0.00003")
@@ -460,7 +473,7 @@ def test_a_failed_image_api_generation_is_never_charged(standin, sleeps, tag):
             make_standin_client(standin, sleeps, api=api.client_api) as client,
             pytest.raises(ProviderError) as caught,
         ):
-            client.generate(request(prompt, GEMINI, IMAGE_AND_TEXT))
+            client.generate(request(prompt, GPT_IMAGE))
         assert not caught.value.charged_possibly
         assert "Provider disconnected unexpectedly" in caught.value.message
         # Streamed, the error came after a preview, so it is reported; buffered, it is a 502, retried.

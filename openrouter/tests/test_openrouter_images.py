@@ -25,6 +25,7 @@ from openrouter import (
     NoImageReturned,
     OpenRouterClient,
     OpenRouterError,
+    PreviewReceived,
     ProviderError,
     RateLimited,
     ReferenceImage,
@@ -114,27 +115,39 @@ def test_payload_is_exactly_as_documented():
         image_size="2K",
         reference_images=(ReferenceImage(data=b"\x89PNG-ish", mime_type="image/png"),),
         max_tokens=4000,
+        n=3,
+        seed=42,
+        quality="high",
+        background="transparent",
+        output_format="webp",
+        provider_only=("bytedance",),
     )
     assert build_images_payload(request) == {
         "model": "bytedance-seed/seedream-4.5",
         "prompt": "Make it watercolor",
-        "n": 1,
-        "output_format": "png",
+        "n": 3,
         "stream": True,
         "aspect_ratio": "16:9",
         "resolution": "2K",
+        "seed": 42,
+        "quality": "high",
+        "background": "transparent",
+        "output_format": "webp",
         "input_references": [
             {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORy1pc2g="}}
         ],
+        "provider": {"only": ["bytedance"], "allow_fallbacks": False},
     }
+    # What the request leaves unset is not sent: a parameter the model does not describe is unsupported.
     plain = build_images_payload(REQUEST, stream=False)
-    assert plain == {
-        "model": REQUEST.model,
-        "prompt": "a cat",
-        "n": 1,
-        "output_format": "png",
-        "stream": False,
-    }
+    assert plain == {"model": REQUEST.model, "prompt": "a cat", "n": 1, "stream": False}
+
+
+def test_easel_never_asks_for_svg_or_more_than_ten_images():
+    with pytest.raises(ValueError, match="never asks for SVG"):
+        ImageRequest(model="m/x", prompt="cat", output_modalities=("image",), output_format="svg")
+    with pytest.raises(ValueError, match="n must be from 1 to 10"):
+        ImageRequest(model="m/x", prompt="cat", output_modalities=("image",), n=11)
 
 
 def test_half_k_is_the_apis_512():
@@ -251,11 +264,15 @@ def test_malformed_answers_raise_the_parsers_error(body):
 
 def test_stream_keeps_only_the_completed_image_and_emits_events_in_order():
     final = picture(size=(16, 9))
-    stream = stream_of(partial(0), partial(1), completed(final), "[DONE]")
+    previews = picture(size=(2, 2)), picture("WEBP", size=(4, 2))
+    stream = stream_of(partial(0, previews[0]), partial(1, previews[1]), completed(final), "[DONE]")
 
     events, result = decode(stream, chunk_size=11, generation_id="gen-header-2")
 
+    # Previews are progress: an event each, with their bytes, but never among the result's images.
     assert events == [
+        PreviewReceived(index=0, data=previews[0], mime_type="image/png"),
+        PreviewReceived(index=1, data=previews[1], mime_type="image/webp"),
         ImageReceived(index=0, mime_type="image/png", size_bytes=len(final)),
         Finished(finish_reason="stop"),
         UsageReceived(usage=result.usage),
@@ -263,6 +280,23 @@ def test_stream_keeps_only_the_completed_image_and_emits_events_in_order():
     assert [image.data for image in result.images] == [final]
     assert result.usage.cost_usd == Decimal("0.04")
     assert result.generation_id == "gen-header-2"
+
+
+def test_a_broken_preview_is_skipped_and_the_image_still_arrives():
+    broken = {
+        "type": "image_generation.partial_image",
+        "partial_image_index": 0,
+        "b64_json": "@@not base64@@",
+    }
+    events, result = decode(stream_of(broken, completed(), "[DONE]"))
+    assert not any(isinstance(event, PreviewReceived) for event in events)
+    assert len(result.images) == 1
+
+
+def test_a_seed_the_api_echoes_is_kept_with_its_image():
+    _, result = decode(stream_of(completed() | {"seed": 1234}, "[DONE]"))
+    assert result.images[0].seed == 1234
+    assert parse_images_response({"created": 1, "data": [item(None, "image/png")]}).images[0].seed is None
 
 
 def test_any_split_of_a_stream_gives_the_same_result():

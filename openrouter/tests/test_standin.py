@@ -22,6 +22,7 @@ from openrouter import (
     Finished,
     ImageReceived,
     ImageStreamDecoder,
+    PreviewReceived,
     ProviderError,
     UsageReceived,
     parse_completion,
@@ -74,7 +75,7 @@ def test_models_default_to_text_output_like_openrouter(standin):
 
 
 @pytest.mark.parametrize(
-    ("query", "count"), [("image", 5), ("all", 7), ("text,image", 7), ("text", 5), ("audio", 0)]
+    ("query", "count"), [("image", 6), ("all", 8), ("text,image", 8), ("text", 5), ("audio", 0)]
 )
 def test_models_filter_by_output_modalities(standin, query, count):
     response = httpx.get(f"{standin.base_url}/models", params={"output_modalities": query})
@@ -119,6 +120,74 @@ def test_each_generations_charge_can_be_looked_up(standin):
     assert float(charged) == response.json()["usage"]["cost"] > 0
     with pytest.raises(KeyError):
         standin.charged_for("gen-1-nope")
+
+
+def test_each_generation_can_be_read_back_with_its_provider(standin):
+    answer = images(standin, image_body("a teal cube", "google/gemini-3-pro-image-preview", resolution="1K",
+                                        provider={"only": ["google-vertex"]}))  # fmt: skip
+    generation_id = answer.headers["x-generation-id"]
+    url = f"{standin.base_url}/generation"
+    assert httpx.get(url, params={"id": generation_id}).status_code == 401
+    record = httpx.get(url, params={"id": generation_id}, headers=AUTH).json()["data"]
+    assert record["id"] == generation_id
+    assert record["model"] == "google/gemini-3-pro-image-preview"
+    assert record["provider_name"] == "Google Vertex"
+    assert record["total_cost"] == answer.json()["usage"]["cost"] == pytest.approx(0.134)
+    missing = httpx.get(url, params={"id": "gen-1-nope"}, headers=AUTH)
+    assert missing.status_code == 404
+
+
+# GET /images/models and /images/models/{author}/{slug}/endpoints
+
+
+def test_image_models_list_the_image_apis_models_with_their_descriptors(standin):
+    listed = {m["id"]: m for m in httpx.get(f"{standin.base_url}/images/models").json()["data"]}
+    assert set(listed) == {
+        "google/gemini-2.5-flash-image", "google/gemini-3-pro-image-preview", "black-forest-labs/flux.2-pro",
+        "black-forest-labs/flux.2-klein-4b", "openai/gpt-image-1",
+    }, "chat-only models (gpt-5-image-mini) are not on the Image API"  # fmt: skip
+    gemini_pro = listed["google/gemini-3-pro-image-preview"]
+    # The union over its two providers: 4K comes from AI Studio only.
+    assert gemini_pro["supported_parameters"]["resolution"] == {"type": "enum", "values": ["1K", "2K", "4K"]}
+    assert gemini_pro["supports_streaming"] is False
+    assert gemini_pro["endpoints"] == "/api/v1/images/models/google/gemini-3-pro-image-preview/endpoints"
+    klein = listed["black-forest-labs/flux.2-klein-4b"]
+    assert set(klein["supported_parameters"]) == {"aspect_ratio"}, "enum-only ratios, nothing else"
+    gpt_image = listed["openai/gpt-image-1"]
+    assert gpt_image["supports_streaming"] is True
+    assert gpt_image["supported_parameters"]["n"] == {"type": "range", "min": 1, "max": 4}
+    assert "transparent" in gpt_image["supported_parameters"]["background"]["values"]
+    flux = listed["black-forest-labs/flux.2-pro"]
+    assert flux["supported_parameters"]["seed"] == {"type": "range", "min": 0, "max": 4294967295}
+
+
+def test_an_image_models_endpoints_are_its_providers(standin):
+    url = f"{standin.base_url}/images/models/google/gemini-3-pro-image-preview/endpoints"
+    payload = httpx.get(url).json()
+    assert payload["id"] == "google/gemini-3-pro-image-preview"
+    studio, vertex = payload["endpoints"]
+    assert (studio["provider_slug"], vertex["provider_slug"]) == ("google-ai-studio", "google-vertex")
+    assert vertex["supported_parameters"]["resolution"]["values"] == ["1K", "2K"]
+    assert {"billable": "output_image", "unit": "image", "cost_usd": 0.24, "variant": "4K"} in studio[
+        "pricing"
+    ]
+    klein = httpx.get(f"{standin.base_url}/images/models/black-forest-labs/flux.2-klein-4b/endpoints").json()
+    assert klein["endpoints"][0]["pricing"] == [
+        {"billable": "output_image", "unit": "megapixel", "cost_usd": 0.014}
+    ]
+    for missing in ("openai/gpt-5-image-mini", "acme/nope"):
+        response = httpx.get(f"{standin.base_url}/images/models/{missing}/endpoints")
+        assert response.status_code == 404
+        assert response.json()["error"]["message"] == "Resource not found"
+
+
+def test_an_endpoints_listing_can_be_made_to_fail():
+    with StandinServer() as server:
+        server.failing_endpoints.add("openai/gpt-image-1")
+        url = f"{server.base_url}/images/models/openai/gpt-image-1/endpoints"
+        assert httpx.get(url).status_code == 500
+        server.failing_endpoints.clear()
+        assert httpx.get(url).status_code == 200
 
 
 # POST /chat/completions: validation
@@ -368,7 +437,7 @@ def images(server, request_body: dict, headers=AUTH) -> httpx.Response:
 
 
 def image_body(prompt: str, model="black-forest-labs/flux.2-pro", stream=False, **extra) -> dict:
-    return {"model": model, "prompt": prompt, "n": 1, "output_format": "png", "stream": stream, **extra}
+    return {"model": model, "prompt": prompt, "n": 1, "stream": stream, **extra}
 
 
 REFERENCE = {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}
@@ -381,10 +450,30 @@ REFERENCE = {"type": "image_url", "image_url": {"url": "data:image/png;base64,AA
         (image_body("x", model="acme/nope"), AUTH, 404, "No endpoints found for acme/nope."),
         (image_body("x", model="openai/gpt-4o-mini"), AUTH, 404, "No endpoints found for openai/gpt-4o-mini."),
         ({"model": "black-forest-labs/flux.2-pro"}, AUTH, 400, "Input required: specify 'prompt'"),
+        (image_body("x", model="openai/gpt-5-image-mini"), AUTH, 404,
+         "No endpoints found for openai/gpt-5-image-mini."),
         (image_body("x", n=0), AUTH, 400, "n must be an integer from 1 to 10"),
         (image_body("x", aspect_ratio="7:3"), AUTH, 400, "Unsupported aspect_ratio '7:3'"),
         (image_body("x", resolution="8K"), AUTH, 400, "Unsupported resolution '8K'"),
         (image_body("x", output_format="svg"), AUTH, 400, "black-forest-labs/flux.2-pro cannot produce svg"),
+        (image_body("x", seed="7"), AUTH, 400, "seed must be an integer"),
+        (image_body("x", model="openai/gpt-image-1", background="transparent", output_format="jpeg"), AUTH,
+         400, "background 'transparent' requires an output_format that supports alpha"),
+        # What a provider does not describe, it does not take: OpenRouter answers which and why.
+        (image_body("x", resolution="4K"), AUTH, 400, "No provider of black-forest-labs/flux.2-pro can take "
+         "this request: Black Forest Labs does not support resolution '4K'."),
+        (image_body("x", n=2), AUTH, 400, "No provider of black-forest-labs/flux.2-pro can take this request: "
+         "Black Forest Labs does not support n=2 (it makes one image per request)."),
+        (image_body("x", "openai/gpt-image-1", n=5), AUTH, 400, "No provider of openai/gpt-image-1 can take "
+         "this request: OpenAI does not support n=5."),
+        (image_body("x", "black-forest-labs/flux.2-klein-4b", seed=3), AUTH, 400, "No provider of "
+         "black-forest-labs/flux.2-klein-4b can take this request: Black Forest Labs does not support seed 3."),
+        (image_body("x", "google/gemini-3-pro-image-preview", resolution="4K",
+                    provider={"only": ["google-vertex"]}), AUTH, 400,
+         "No provider of google/gemini-3-pro-image-preview can take this request: Google Vertex does not "
+         "support resolution '4K'."),
+        (image_body("x", provider={"only": ["openai"]}), AUTH, 404,
+         "No allowed providers are available for black-forest-labs/flux.2-pro."),
         (image_body("x", input_references=[{"type": "image_url", "image_url": {"url": "ftp://x"}}]), AUTH, 400,
          "Invalid image_url"),
         (image_body("x", model="black-forest-labs/flux.2-klein-4b", input_references=[REFERENCE]), AUTH, 404,
@@ -418,61 +507,139 @@ def test_image_api_answer_has_its_documented_shape(standin):
     ("model", "resolution", "size"),
     [
         ("google/gemini-3-pro-image-preview", "2K", (2688, 1536)),
-        ("google/gemini-2.5-flash-image", "2K", (1344, 768)),  # not honoured: 1K
-        ("black-forest-labs/flux.2-pro", "512", (1344, 768)),
+        ("google/gemini-3-pro-image-preview", "4K", (5376, 3072)),
+        ("black-forest-labs/flux.2-pro", "1K", (1344, 768)),
+        ("google/gemini-2.5-flash-image", None, (1344, 768)),
     ],
 )
 def test_resolution_is_honoured_like_image_size(standin, model, resolution, size):
-    payload = images(standin, image_body("x", model, aspect_ratio="16:9", resolution=resolution)).json()
+    resolution_field = {"resolution": resolution} if resolution else {}
+    payload = images(standin, image_body("x", model, aspect_ratio="16:9", **resolution_field)).json()
     image = parse_images_response(payload).images[0]
     assert (image.width, image.height) == size
+
+
+def test_a_ratio_the_provider_lacks_is_clamped_to_its_nearest(standin):
+    payload = images(standin, image_body("x", "openai/gpt-image-1", aspect_ratio="16:9")).json()
+    image = parse_images_response(payload).images[0]
+    assert (image.width, image.height) == (1248, 832), "3:2 is the nearest GPT Image draws"
+
+
+def test_a_seed_is_echoed_and_draws_the_same_picture_again(standin):
+    first, again, other = (
+        images(standin, image_body("a violet moon", "black-forest-labs/flux.2-pro", seed=seed)).json()
+        for seed in (7, 7, 8)
+    )
+    assert first["data"][0]["seed"] == 7
+    assert first["data"][0]["b64_json"] == again["data"][0]["b64_json"] != other["data"][0]["b64_json"]
+    assert "seed" not in images(standin, image_body("a violet moon")).json()["data"][0], (
+        "no seed sent, none echoed"
+    )
+
+
+def test_a_transparent_background_has_see_through_pixels(standin):
+    payload = images(standin, image_body("a red circle", "openai/gpt-image-1", background="transparent",
+                                         output_format="webp")).json()  # fmt: skip
+    picture = Image.open(io.BytesIO(base64.b64decode(payload["data"][0]["b64_json"])))
+    assert picture.mode == "RGBA"
+    assert picture.getpixel((2, 2))[3] == 0, "the corner is see-through"
+
+
+@pytest.mark.parametrize(
+    ("body_fields", "cost"),
+    [
+        # $0.03 an image at 1K, $0.12 at 2K (variants), plus $0.015 per megapixel of references.
+        ({"model": "black-forest-labs/flux.2-pro", "resolution": "1K"}, 0.03),
+        ({"model": "black-forest-labs/flux.2-pro", "resolution": "2K"}, 0.12),
+        ({"model": "black-forest-labs/flux.2-pro", "input_references": [{"type": "image_url", "image_url": {
+            "url": "data:image/png;base64," + base64.b64encode(render_png("r", 1000, 1000)).decode()}}]},
+         0.03 + 0.015),
+        # Per output megapixel: 1344×768 at $0.014.
+        ({"model": "black-forest-labs/flux.2-klein-4b", "aspect_ratio": "16:9"}, 1344 * 768 / 1e6 * 0.014),
+        # Per token: 4160 output tokens for a high-quality square, and the prompt's tokens.
+        ({"model": "openai/gpt-image-1", "quality": "high", "prompt": "abcdefgh"}, 4160 * 0.00004 + 2 * 0.000005),
+    ],
+)  # fmt: skip
+def test_the_image_api_charges_by_the_providers_pricing_lines(standin, body_fields, cost):
+    body_fields = {"prompt": "x" * 4} | body_fields
+    answer = images(standin, image_body(**body_fields))
+    assert answer.json()["usage"]["cost"] == pytest.approx(cost)
+    assert float(standin.charged_for(answer.headers["x-generation-id"])) == pytest.approx(cost)
 
 
 @pytest.mark.parametrize(
     ("output_format", "mime", "pillow"), [("jpeg", "image/jpeg", "JPEG"), ("webp", "image/webp", "WEBP")]
 )
 def test_output_format_is_honoured(standin, output_format, mime, pillow):
-    payload = images(standin, image_body("x", output_format=output_format)).json()
+    payload = images(standin, image_body("x", "openai/gpt-image-1", output_format=output_format)).json()
     assert payload["data"][0]["media_type"] == mime
     assert parse_images_response(payload).images[0].format == pillow
 
 
 def test_n_is_honoured(standin):
-    result = parse_images_response(images(standin, image_body("a green star", n=2)).json())
+    result = parse_images_response(
+        images(standin, image_body("a green star", "openai/gpt-image-1", n=2)).json()
+    )
     assert len(result.images) == 2
     assert result.images[0].data != result.images[1].data
 
 
-def test_image_api_stream_sends_a_preview_then_the_image_with_usage(standin):
-    response = images(standin, image_body("a yellow sun", stream=True))
+def test_image_api_stream_sends_previews_then_the_image_with_usage(standin):
+    marker = f"sun-{time.monotonic_ns()}"
+    response = images(standin, image_body(f"a yellow sun {marker}", "openai/gpt-image-1", stream=True))
     raw = response.content
 
     assert response.headers["content-type"] == "text/event-stream"
     assert raw.startswith(b": OPENROUTER PROCESSING\n\n")
     lines = data_lines(raw)
     assert lines[-1] == "[DONE]"
-    preview, final = (json.loads(line) for line in lines[:-1])
-    assert preview["type"] == "image_generation.partial_image"
-    assert preview["partial_image_index"] == 0
+    first, second, final = (json.loads(line) for line in lines[:-1])
+    assert [first["type"], second["type"]] == ["image_generation.partial_image"] * 2
+    assert [first["partial_image_index"], second["partial_image_index"]] == [0, 1]
+    assert Image.open(io.BytesIO(base64.b64decode(second["b64_json"]))).size == (256, 256)
     assert final["type"] == "image_generation.completed"
     assert final["media_type"] == "image/png"
     assert final["usage"]["cost"] > 0
     assert Image.open(io.BytesIO(base64.b64decode(final["b64_json"]))).size == (1024, 1024)
+    assert [index for index, _ in standin.previews_sent(marker)] == [0, 1]
+
+
+def test_a_provider_without_native_streaming_sends_no_previews(standin):
+    lines = data_lines(images(standin, image_body("a yellow sun", stream=True)).content)
+    assert [json.loads(line)["type"] for line in lines[:-1]] == ["image_generation.completed"]
+
+
+def test_previews_come_while_the_model_draws_not_with_the_image():
+    with StandinServer(keepalive_interval=0.05) as server:
+        started = time.monotonic()
+        with httpx.stream(
+            "POST",
+            f"{server.base_url}/images",
+            headers=AUTH,
+            timeout=10,
+            json=image_body("a sun [latency:1.5]", "openai/gpt-image-1", stream=True),
+        ) as response:
+            arrivals = [(json.loads(line[6:]).get("type"), time.monotonic() - started)
+                        for line in response.iter_lines() if line.startswith("data: {")]  # fmt: skip
+    kinds = [kind for kind, _ in arrivals]
+    assert kinds == ["image_generation.partial_image"] * 2 + ["image_generation.completed"]
+    # A third of the latency apart each (0.5 s); generous bounds, the order is what matters.
+    assert arrivals[0][1] < arrivals[2][1] - 0.3
 
 
 @pytest.mark.parametrize("stream", [False, True])
 def test_a_failed_image_generation_is_not_charged(stream):
     with StandinServer() as server:
-        response = images(server, image_body("x [fault:midstream]", stream=stream))
+        response = images(server, image_body("x [fault:midstream]", "openai/gpt-image-1", stream=stream))
         if stream:
             events = [json.loads(line) for line in data_lines(response.content)[:-1]]
-            assert [event["type"] for event in events] == ["image_generation.partial_image", "error"]
+            assert [event["type"] for event in events] == ["image_generation.partial_image"] * 2 + ["error"]
             assert events[-1]["error"]["type"] == "provider_error"
         else:
             assert response.status_code == 502
             assert response.json()["error"]["metadata"]["raw"] == "Provider disconnected unexpectedly"
         assert server.spent == 0
-        images(server, image_body("x", stream=stream))
+        images(server, image_body("x", "openai/gpt-image-1", stream=stream))
         assert server.spent > 0
 
 
@@ -489,3 +656,20 @@ def test_any_split_of_an_image_api_stream_gives_the_same_result(standin, cuts):
     result = decoder.close()
     assert len(result.images) == 2
     assert [type(event) for event in events] == [ImageReceived, Finished, ImageReceived, UsageReceived]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cuts=st.lists(st.integers(0, 10**7), max_size=8))
+def test_any_split_of_a_stream_with_previews_gives_the_same_previews(standin, cuts):
+    raw = images(standin, image_body("a violet star", "openai/gpt-image-1", stream=True)).content
+    points = sorted({cut % (len(raw) + 1) for cut in cuts})
+    decoder = ImageStreamDecoder()
+    events = []
+    for start, end in itertools.pairwise([0, *points, len(raw)]):
+        events += decoder.feed(raw[start:end])
+    decoder.close()
+    previews = [event for event in events if isinstance(event, PreviewReceived)]
+    assert [(p.index, Image.open(io.BytesIO(p.data)).size) for p in previews] == [
+        (0, (128, 128)),
+        (1, (256, 256)),
+    ]

@@ -14,7 +14,7 @@ from gallery import files, services
 from gallery.models import Image
 from sharing.tests.helpers import body, meta_tags, share_url
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.media]
 
 
 def png_with_metadata(width: int, height: int) -> bytes:

@@ -11,7 +11,7 @@ from sharing import services
 from sharing.models import Expiry
 from sharing.tests.helpers import body, share_url
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.media]
 
 
 def snapshot(response) -> tuple[int, bytes, dict]:

@@ -3,10 +3,8 @@
 import io
 import re
 import zipfile
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from gallery import services as gallery_services
@@ -14,12 +12,13 @@ from gallery.models import Collection
 from sharing import selectors
 from sharing.models import ShareLink, ShareVisit
 from sharing.tests.helpers import LINK_PASSWORD, body, meta_tags, page_urls, share_url, unlock
+from tests.fixtures.media import stored
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.media]
 
 
 def stored_bytes(image) -> bytes:
-    return (Path(settings.MEDIA_ROOT) / image.file_name).read_bytes()
+    return stored(image.file_name).read_bytes()
 
 
 def assert_only_share_and_static_urls(html: str, token: str) -> None:

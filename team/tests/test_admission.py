@@ -22,7 +22,9 @@ pytestmark = pytest.mark.django_db
 JULY_15 = datetime(2026, 7, 15, 12, 0, tzinfo=UTC)
 
 
-def submit(member, model, *, count=1, image_size="1K", prompt="a lighthouse", **extra) -> Generation:
+def submit(member, model, *, count=1, image_size=None, prompt="a lighthouse", **extra) -> Generation:
+    if image_size is None:
+        image_size = "1K" if model.offer().supports("resolution") else ""
     return services.generation_create(
         member=member,
         model=model,
@@ -48,15 +50,17 @@ def test_an_admitted_request_reserves_its_worst_case_cost(member, image_models, 
 
     assert generation.reserved_usd == Decimal("0.09")
     assert Generation.objects.get(pk=generation.pk).reserved_usd == Decimal("0.09")
-    assert generation.reserved_usd == image_models[FLUX].cost_for(image_size="1K", count=3)
+    estimate = services.generation_estimate(model=image_models[FLUX], image_size="1K", count=3)
+    assert generation.reserved_usd == estimate.reserve
 
 
-def test_the_reservation_scales_with_the_image_size(member, image_models, set_budget):
+def test_the_reservation_follows_the_price_of_the_size_asked_for(member, image_models, set_budget):
     set_budget(member, "5.00")
     model = image_models["google/gemini-3-pro-image-preview"]
     one_k = submit(member, model, image_size="1K")
     four_k = submit(member, model, image_size="4K")
-    assert four_k.reserved_usd == one_k.reserved_usd * 4 > 0
+    # The providers' pricing lines: $0.134 an image at 1K and 2K, $0.24 at 4K.
+    assert (one_k.reserved_usd, four_k.reserved_usd) == (Decimal("0.134"), Decimal("0.24"))
 
 
 @time_machine.travel(JULY_15, tick=False)
@@ -145,7 +149,8 @@ def test_a_model_without_a_price_is_refused_only_under_a_budget(
     member, other_member, image_models, set_budget
 ):
     model = image_models[FLUX]
-    model.price_per_image = None
+    for provider in model.providers:  # no line prices the image itself
+        provider["pricing"] = [line for line in provider["pricing"] if line["billable"] != "output_image"]
     model.save()
     set_budget(member, "10.00")
 
@@ -153,7 +158,7 @@ def test_a_model_without_a_price_is_refused_only_under_a_budget(
         submit(member, model)
     assert refused.value.field == "model"
     assert "has no known price" in refused.value.message
-    assert "ask an admin to set its “estimated USD per 1K image”" in refused.value.message
+    assert "ask an admin to price it in the admin" in refused.value.message
 
     assert submit(other_member, model).reserved_usd == 0  # unlimited: nothing to protect
 
@@ -224,5 +229,6 @@ def test_a_refusal_leaves_no_reference_file_behind(member, image_models, set_bud
 @pytest.mark.django_db(transaction=True)
 def test_admission_outside_a_transaction_is_a_programming_error(member, image_models):
     # Without the surrounding transaction the lock would end at once (and SQLite would take none).
+    estimate = services.generation_estimate(model=image_models[FLUX], image_size="1K")
     with pytest.raises(RuntimeError, match="inside the transaction"):
-        team_services.generation_admit(member=member, model=image_models[FLUX], image_size="1K", count=1)
+        team_services.generation_admit(member=member, model=image_models[FLUX], estimate=estimate)

@@ -62,7 +62,7 @@ def test_too_many_running_shows_at_the_top(member_client, image_models, settings
 def test_an_unpriced_model_is_refused_beside_the_model_field(member_client, member, image_models, set_budget):
     set_budget(member, "1.00")
     model = image_models[FLUX]
-    model.price_per_image = None
+    model.pricing_override = [{"billable": "input_text", "unit": "token", "cost_usd": "0.000001"}]
     model.save()
     response = post(member_client, model)
     assert response.status_code == 422

@@ -11,14 +11,13 @@ from imagegen import services
 from imagegen.models import Generation
 from team import selectors
 from team.tests.helpers import FLUX, GEMINI
+from tests.fixtures.generations import queue_generation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def create(member, model, prompt, count=1) -> Generation:
-    return services.generation_create(
-        member=member, model=model, prompt=prompt, aspect_ratio="1:1", image_size="1K", count=count
-    )
+    return queue_generation(member, model, prompt, count=count)
 
 
 def run(generation: Generation) -> Generation:
@@ -35,7 +34,8 @@ def charged_by_openrouter(standin, generation: Generation) -> Decimal:
     return total.quantize(Decimal("0.000001"), ROUND_HALF_UP)
 
 
-def test_the_reported_cost_replaces_the_reservation(member, image_models, set_budget, standin, tag):
+def test_the_reported_cost_replaces_the_reservation(member, image_models, set_budget, standin, tag, settings):
+    settings.OPENROUTER_API = "chat"  # chat completions bill the text beside the image too
     set_budget(member, "1.00")
     generation = create(member, image_models[GEMINI], f"a heron {tag}")
     assert generation.reserved_usd == Decimal("0.0387")

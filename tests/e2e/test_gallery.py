@@ -6,13 +6,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import expect
 
 from gallery.models import Collection
 from tests.fixtures.browser import log_in
+from tests.fixtures.media import stored
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.media]
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_select_two_images_and_download_them_as_a_zip(page, gallery, csp_violati
 
     archive = zipfile.ZipFile(io.BytesIO(Path(download.path()).read_bytes()))
     contents = sorted(archive.read(name) for name in archive.namelist())
-    originals = sorted((Path(settings.MEDIA_ROOT) / image.file_name).read_bytes() for image in (fox, whale))
+    originals = sorted(stored(image.file_name).read_bytes() for image in (fox, whale))
     assert contents == originals
     assert csp_violations == []
 

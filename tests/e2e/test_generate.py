@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 import openrouter
 from tests.fixtures.browser import log_in
+from tests.fixtures.generations import running_task_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -149,3 +150,28 @@ def test_a_refused_submission_shows_its_message_beside_the_field(
         expect(cards.first).to_contain_text(prompt)
         expect(cards.first).to_contain_text("16:9")
         expect(page.get_by_label("Prompt")).to_have_value(prompt)
+
+
+def test_members_are_told_when_no_worker_is_running_and_the_notice_goes_when_one_starts(
+    live_server, page, member, image_models, tag
+):
+    """No worker at first: the queued card waits and the page says why; a worker starts and the notice
+    leaves, both through the page's poll (the page is never reloaded)."""
+    log_in(page, live_server.url, "mira")
+    notice = page.get_by_role("status").filter(has_text="No worker is running")
+    expect(notice).to_have_count(0)
+    page.evaluate("window.easelSamePage = true")
+
+    prompt = f"a patient lighthouse {tag}"
+    page.get_by_label("Prompt").fill(prompt)
+    page.get_by_role("button", name="Generate").click()
+    card = page.locator("article.generation-card").filter(has_text=prompt)
+    expect(card.locator(".stage-name")).to_have_text("Queued")
+    expect(notice).to_have_text(
+        "No worker is running: your generations will start when it is back.", timeout=20_000
+    )
+
+    with running_task_worker():
+        expect(notice).to_have_count(0, timeout=30_000)
+        expect(card.get_by_role("img", name=prompt)).to_be_visible(timeout=30_000)
+    assert page.evaluate("window.easelSamePage") is True

@@ -3,15 +3,15 @@
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import expect
 
 from gallery.models import Collection, CollectionItem
 from sharing import services
 from sharing.models import Expiry
 from tests.fixtures.browser import loaded_natural_width, log_in
+from tests.fixtures.media import stored
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.media]
 
 
 def collect_csp_violations(page) -> list[str]:
@@ -29,7 +29,7 @@ def test_share_an_image_open_it_signed_out_download_it_then_revoke_it(
     live_server, page, browser, member, make_image
 ):
     image = make_image(owner=member, prompt="a red fox in the snow", color=(200, 60, 40))
-    original = (Path(settings.MEDIA_ROOT) / image.file_name).read_bytes()
+    original = stored(image.file_name).read_bytes()
     member_violations = collect_csp_violations(page)
 
     # The member makes a link on the page the gallery's Share button opens.

@@ -106,6 +106,7 @@ SHARE_ALL = {ANON: 404, OWNER: 200, OTHER: 200, STAFF: 200, HOLDER: 200}
 
 ROWS = [
     Row("healthz", "GET", url("healthz"), dict.fromkeys(ROLES, 200)),
+    Row("healthz_work", "GET", url("healthz_work"), dict.fromkeys(ROLES, 200)),
     Row("login", "GET", url("login"), {ANON: 200, HOLDER: 200, OWNER: 302, OTHER: 302, STAFF: 302}),
     Row("logout", "POST", url("logout"), dict.fromkeys(ROLES, 302)),
     # Generate
@@ -131,12 +132,19 @@ ROWS = [
         members(302, other=404),
         effect=retried_only_by(OWNER, STAFF),
     ),
+    Row(
+        "imagegen:run_again_exactly",
+        "POST",
+        url("imagegen:run_again_exactly", image_pk),
+        members(302),
+    ),
     # Gallery
     Row("gallery:index", "GET", url("gallery:index"), members(200)),
     Row("gallery:image_detail", "GET", url("gallery:image_detail", image_pk), members(200)),
     Row("gallery:image_file", "GET", url("gallery:image_file", image_pk, "thumbnail"), members(200)),
     Row("gallery:image_download", "GET", url("gallery:image_download", image_pk), members(200)),
     Row("gallery:image_details_json", "GET", url("gallery:image_details_json", image_pk), members(200)),
+    Row("gallery:image_lineage", "GET", url("gallery:image_lineage", image_pk), members(200)),
     Row(
         "gallery:image_favourite",
         "POST",

@@ -24,7 +24,7 @@ GEMINI = "google/gemini-2.5-flash-image"  # takes reference images
 
 
 def generate(client, model, uploads):
-    data = {"prompt": "a fox", "model": model.pk, "aspect_ratio": "1:1", "image_size": "1K", "count": 1}
+    data = {"prompt": "a fox", "model": model.pk, "aspect_ratio": "1:1", "count": 1}
     return client.post("/", data | {"reference_uploads": uploads}, HTTP_HX_REQUEST="true")
 
 

@@ -2,13 +2,17 @@
 
 import os
 import signal
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from imagegen.models import Generation
+from imagegen.worker import WATCHDOG_EXIT_CODE
 from tests.fixtures.generations import queue_generation
-from tests.fixtures.processes import easel_env, start_manage, stop, wait_for
+from tests.fixtures.processes import easel_env, manage, start_manage, stop, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -59,6 +63,19 @@ def test_sigterm_lets_running_generations_finish(member, image_models, tmp_path,
     assert status_of(generation).status == Generation.Status.SUCCEEDED
 
 
+def run_worker_until_finished(generation, *, env: dict, log: Path, timeout: float, message: str):
+    """Start a `run_worker` process, wait until the generation is final, stop it; the final row."""
+    worker = start_manage("run_worker", env=env, log=log)
+    try:
+        return wait_for(
+            lambda: status_of(generation).is_finished and status_of(generation),
+            timeout=timeout,
+            message=message,
+        )
+    finally:
+        stop(worker)
+
+
 def test_a_killed_worker_leaves_a_stale_heartbeat_that_recovery_settles(member, image_models, tmp_path, tag):
     generation = queue_generation(member, image_models[GEMINI], f"endless sea {tag} [latency:60]")
     fast = {"EASEL_WORKER_POLL_SECONDS": "0.05", "EASEL_HEARTBEAT_SECONDS": "0.5"}
@@ -70,22 +87,47 @@ def test_a_killed_worker_leaves_a_stale_heartbeat_that_recovery_settles(member, 
     assert status_of(generation).status == Generation.Status.RUNNING  # nothing settles it by itself
 
     # Shortened for the test; the defaults (60 s stale, recovery every 30 s) settle within 90 s.
-    recovering = start_manage(
-        "run_worker",
+    settled = run_worker_until_finished(
+        generation,
         env=easel_env(**fast, EASEL_HEARTBEAT_STALE_SECONDS="3", EASEL_RECOVERY_INTERVAL_SECONDS="0.5"),
         log=tmp_path / "recovering.log",
+        timeout=30,
+        message="recovery",
     )
-    try:
-        settled = wait_for(
-            lambda: status_of(generation).is_finished and status_of(generation),
-            timeout=30,
-            message="recovery",
-        )
-    finally:
-        stop(recovering)
     assert settled.status == Generation.Status.FAILED
     assert settled.error_kind == "interrupted"
     assert settled.error_message.startswith("Interrupted:")
+
+
+def test_a_generation_that_never_reached_openrouter_runs_on_the_next_worker(
+    member, image_models, tmp_path, tag
+):
+    """A worker killed between claiming a generation and sending its request: nothing can have been
+    charged, so the next worker's recovery queues it again and runs it to its image."""
+    generation = queue_generation(member, image_models[GEMINI], f"a second chance {tag}")
+    DBTaskResult.objects.get(args_kwargs__kwargs__generation_id=generation.pk).claim("killed-worker")
+    claimed_long_ago = timezone.now() - timedelta(seconds=30)
+    Generation.objects.filter(pk=generation.pk).update(
+        status=Generation.Status.RUNNING,
+        stage=Generation.Stage.SENDING,
+        worker_id="killed-worker",
+        attempts=1,
+        heartbeat_at=claimed_long_ago,
+        started_at=claimed_long_ago,
+    )
+
+    settled = run_worker_until_finished(
+        generation,
+        env=easel_env(EASEL_WORKER_POLL_SECONDS="0.05", EASEL_HEARTBEAT_STALE_SECONDS="3"),
+        log=tmp_path / "worker.log",
+        timeout=60,
+        message="the generation to run again",
+    )
+    assert settled.status == Generation.Status.SUCCEEDED, settled.error_message
+    assert settled.attempts == 2
+    assert settled.worker_id != "killed-worker"
+    assert settled.images.count() == 1
+    assert settled.error_message == ""
 
 
 def autogroup_nice(pid: int) -> int | None:
@@ -169,3 +211,51 @@ def test_a_stop_signal_arriving_inside_the_workers_own_wait_does_not_hang_it():
     handler.join(timeout=5)
     assert not handler.is_alive(), "the signal handler hung on the lock its own thread holds"
     assert worker.stopping.wait(timeout=5), "the worker was never told to stop"
+
+
+# A worker whose main loop blocks for good: its heartbeat call waits on an Event nobody sets.
+HUNG_WORKER = """
+import threading
+from imagegen.worker import PoolWorker
+never = threading.Event()
+PoolWorker(
+    worker_id="hung", threads=1, poll_seconds=0.05, heartbeat_seconds=0.1, recovery_seconds=3600,
+    heartbeat=lambda worker_id: never.wait(), recover=lambda: None, watchdog_seconds=1,
+).run()
+"""
+
+
+def test_a_worker_whose_loop_hangs_exits_on_its_own_so_it_is_restarted():
+    """Docker does not restart a merely unhealthy container, and `serve` sees only exits: a hung worker
+    must end itself. The watchdog's code tells the hang apart from other exits in the logs."""
+    result = manage("shell", "--no-imports", "-c", HUNG_WORKER, env=easel_env())
+
+    assert result.returncode == WATCHDOG_EXIT_CODE, result.stderr
+    assert "main loop has not completed a round" in result.stderr
+
+
+def test_the_worker_health_check_follows_this_hosts_worker_heartbeat(tmp_path):
+    """What compose's worker health check runs: healthy while this host's worker beats, not once it stops."""
+    env = easel_env(EASEL_HEARTBEAT_SECONDS="0.5")
+    before = manage("worker_health", env=env)
+    assert before.returncode == 1
+    assert "has recorded a heartbeat yet" in before.stderr
+
+    log = tmp_path / "worker.log"
+    worker = start_manage("run_worker", env=env, log=log)
+    try:
+        wait_for(lambda: worker_log_says_started(log), timeout=60, message="the worker to start")
+        healthy = wait_for(
+            lambda: (check := manage("worker_health", env=env)).returncode == 0 and check,
+            timeout=60,
+            interval=0.5,
+            message="a healthy worker",
+        )
+        assert f"(process {worker.pid}) last beat" in healthy.stdout
+    finally:
+        assert stop(worker) == 0
+
+    after = manage("worker_health", env=env)
+    assert after.returncode == 1
+    assert f"(process {worker.pid}) last beat" in after.stderr
+    assert "and has stopped." in after.stderr

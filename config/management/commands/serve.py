@@ -1,8 +1,9 @@
 """`manage.py serve`: all of Easel on one machine, in one command.
 
 Applies migrations, creates the first admin, then runs gunicorn and the task worker as child processes
-(and, with no OPENROUTER_API_KEY, the offline OpenRouter stand-in). Ctrl-C stops every child cleanly;
-a child that dies is reported and stops the rest.
+(and, with no OPENROUTER_API_KEY, the offline OpenRouter stand-in), and keeps them up: a child that dies
+is started again (config/supervisor.py); only a crash loop stops everything. `serve` itself holds the
+web port, so pages wait rather than fail while a new web server starts. Ctrl-C stops every child cleanly.
 """
 
 import os
@@ -12,7 +13,6 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -25,19 +25,15 @@ from django.core.management.base import BaseCommand, CommandError
 
 from config.env import env_str
 from config.permissions import restrict_new_files
+from config.supervisor import ChildSpec, Supervisor, describe_exit
 
 BASE_DIR = Path(settings.BASE_DIR)
 STOP_GRACE_SECONDS = {"web": 30, "worker": None, "stand-in": 5}  # None: as long as generations take
+LISTEN_BACKLOG = 2048  # gunicorn's default: connections wait here while a new web server starts
 
 
 class StopRequested(Exception):
     """Ctrl-C or SIGTERM arrived while starting up."""
-
-
-@dataclass
-class Child:
-    name: str
-    process: subprocess.Popen
 
 
 class Command(BaseCommand):
@@ -58,7 +54,7 @@ class Command(BaseCommand):
         # (Existing files others can read were named by the system check that ran before this.)
         restrict_new_files()
         self.stopping = False
-        self.children: list[Child] = []
+        self.supervisor = Supervisor(report=lambda line: self.stderr.write(line))
         signal.signal(signal.SIGINT, self._on_signal)
         signal.signal(signal.SIGTERM, self._on_signal)
         exit_code = 0
@@ -68,10 +64,13 @@ class Command(BaseCommand):
                 self.stdout.write("Collecting static files (first start only)…")
                 call_command("collectstatic", interactive=False, verbosity=0)
             self._ensure_first_admin()
+            listener = _listen(bind, port)
             env = {**os.environ, "PORT": str(port), "EASEL_BIND": bind, "PYTHONUNBUFFERED": "1"}
+            env["EASEL_LISTEN_FD"] = str(listener.fileno())
             if not settings.OPENROUTER_API_KEY:
                 self._start_standin(env)
-            self._start("web", [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"], env)
+            gunicorn = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
+            self._start("web", gunicorn, env, pass_fds=(listener.fileno(),))
             self._start("worker", [sys.executable, "manage.py", "run_worker"], env)
             local = "127.0.0.1" if bind in ("0.0.0.0", "::") else bind
             self._wait_until_answering("web", f"http://{local}:{port}/healthz")
@@ -79,11 +78,14 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(f"Easel is running at http://{host}:{port}/  (Ctrl-C stops it)")
             )
-            exit_code = self._supervise()
+            crash_loop = self.supervisor.supervise(stopping=lambda: self.stopping)
+            if crash_loop is not None:
+                self.stderr.write(self.style.ERROR(crash_loop.message()))
+                exit_code = 1
         except StopRequested:
             pass
         finally:
-            self._stop_all()
+            self.supervisor.stop_all()
         if exit_code:
             sys.exit(exit_code)
 
@@ -138,23 +140,31 @@ class Command(BaseCommand):
         )
 
     # --- children -------------------------------------------------------------------------------
-    def _start(self, name: str, command: list[str], env: dict) -> None:
+    def _start(self, name: str, command: list[str], env: dict, pass_fds: tuple[int, ...] = ()) -> None:
         if self.stopping:
             raise StopRequested
-        # A session of its own: Ctrl-C reaches only this process, which then stops each child in order.
-        process = subprocess.Popen(command, env=env, cwd=BASE_DIR, start_new_session=True)
-        self.children.append(Child(name, process))
+        spec = ChildSpec(
+            name=name,
+            command=command,
+            env=dict(env),
+            cwd=BASE_DIR,
+            pass_fds=pass_fds,
+            stop_grace_seconds=STOP_GRACE_SECONDS.get(name),
+            # Web and worker first (the worker may be talking to the stand-in), the stand-in last.
+            stop_last=name == "stand-in",
+        )
+        self.supervisor.start(spec)
 
     def _wait_until_answering(self, name: str, url: str, timeout: float = 90) -> None:
         """Until `url` answers over HTTP: a bound port is not enough, the app must have loaded."""
         deadline = time.monotonic() + timeout
-        child = next(c for c in self.children if c.name == name)
+        child = self.supervisor.child(name)
         while time.monotonic() < deadline:
             if self.stopping:
                 raise StopRequested
             if child.process.poll() is not None:
                 raise CommandError(
-                    f"The {name} process exited with code {child.process.returncode} while starting."
+                    f"The {name} process exited with {describe_exit(child.process.returncode)} while starting."
                 )
             try:
                 if httpx.get(url, timeout=2).status_code < 500:
@@ -164,48 +174,28 @@ class Command(BaseCommand):
             time.sleep(0.1)
         raise CommandError(f"The {name} process did not answer at {url} within {timeout:.0f} s.")
 
-    def _supervise(self) -> int:
-        while not self.stopping:
-            for child in self.children:
-                code = child.process.poll()
-                if code is not None:
-                    self.stderr.write(
-                        self.style.ERROR(
-                            f"easel: the {child.name} process exited unexpectedly (code {code}); stopping the others."
-                        )
-                    )
-                    return 1
-            time.sleep(0.2)
-        return 0
-
     def _on_signal(self, signum, frame) -> None:
         if self.stopping:
             self.stderr.write("easel: stopping now.")
-            for child in self.children:
-                if child.process.poll() is None:
-                    child.process.kill()
+            self.supervisor.kill_all()
             os._exit(1)
         self.stopping = True
         self.stderr.write("easel: stopping (running generations finish first; Ctrl-C again to force)…")
 
-    def _stop_all(self) -> None:
-        # Web and worker first (the worker may be talking to the stand-in), the stand-in last.
-        first = [child for child in self.children if child.name != "stand-in"]
-        last = [child for child in self.children if child.name == "stand-in"]
-        for group in (first, last):
-            for child in group:
-                if child.process.poll() is None:
-                    child.process.terminate()
-            for child in group:
-                self._wait(child, STOP_GRACE_SECONDS.get(child.name))
 
-    def _wait(self, child: Child, timeout: float | None) -> None:
-        try:
-            child.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.stderr.write(f"easel: the {child.name} process did not stop in {timeout} s; killing it.")
-            child.process.kill()
-            child.process.wait()
+def _listen(bind: str, port: int) -> socket.socket:
+    """The web port, opened by `serve` and handed to each web server it starts (`fd://` in gunicorn.conf.py).
+
+    While a web server that died is replaced, the port stays open: browsers' and probes' connections wait
+    in its queue for the new one instead of being refused."""
+    try:
+        family = socket.getaddrinfo(bind, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
+        return socket.create_server((bind, port), family=family, backlog=LISTEN_BACKLOG)
+    except OSError as error:
+        raise CommandError(
+            f"Cannot listen on {bind}:{port} ({error.strerror or error}): is another program using the "
+            "port? Choose another with --port or PORT."
+        ) from None
 
 
 def static_files_are_current() -> bool:

@@ -16,13 +16,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture(autouse=True)
 def _generate_page_known_console_errors(expected_console_errors):
-    """Two console errors issue 15 names on the Generate page stay until its Generate part lands (it waits
-    for issue 14's new form, on another branch): out-of-band swaps with no target (`#no-generations` on
-    every submit after the first, a card or `#live-updates` the page has already replaced), and Chromium's log line for the form's 422 answer to a refused
-    submission, which is how htmx is told to swap the errors in. Remove this with that change."""
-    expected_console_errors.extend(
-        ["htmx:oobErrorNoTarget, #no-generations", "status of 422 (Unprocessable Content)"]
-    )
+    """Chromium logs the form's 422 answer to a refused submission as a console error: that status is how
+    htmx is told to swap the form's errors in, so it is expected here and nowhere else."""
+    expected_console_errors.append("status of 422 (Unprocessable Content)")
 
 
 def test_generate_watch_it_arrive_open_it_and_download_the_exact_bytes(
@@ -92,8 +88,12 @@ def test_out_of_credits_shows_a_plain_message_and_try_again(
 
 
 def test_several_cards_run_at_once_and_one_request_keeps_them_all_live(
-    live_server, page, member, image_models, task_worker, tag
+    live_server, page, member, image_models, task_worker, tag, expected_console_errors
 ):
+    # Known, not yet fixed: a submit's answer replaces #live-updates while a poll it sent is in flight;
+    # htmx then looks for that poll's out-of-band targets from the detached element and logs them as
+    # missing (the next poll updates every card, so nothing is lost). Issue 15's Generate part fixes it.
+    expected_console_errors.append("htmx:oobErrorNoTarget")
     polls = []
     page.on("request", lambda request: polls.append(request.url) if "/generations/" in request.url else None)
     log_in(page, live_server.url, "mira")

@@ -3,8 +3,9 @@ import sys
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -74,6 +75,13 @@ def healthz_work(request):
     else:
         reason = f"No worker is alive; queued work has waited {health.oldest_queued_seconds:.0f} s so far."
     return JsonResponse({"status": "ok", "reason": reason, **_work_fields(health)})
+
+
+@require_GET
+@login_not_required
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages that name no icon (a file served as it is, a JSON answer)."""
+    return HttpResponsePermanentRedirect(static("img/easel.svg"))
 
 
 def server_error(request):

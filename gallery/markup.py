@@ -38,25 +38,41 @@ def star_button(*, url: str, is_favourite: bool, key_favourite: bool = False) ->
     key = " data-key-favourite" if key_favourite else ""
     return mark_safe(  # noqa: S308 - every value is escaped above
         f'<button type="submit" form="favourite-form" formaction="{url}" hx-post="{url}" hx-swap="outerHTML" '
-        f'name="favourite"{key} {state} Favourite</button>'
+        f'name="favourite"{key} {state} <span class="star-label">Favourite</span></button>'
     )
+
+
+SHAPE_STEPS = (
+    4  # a tile's shape class is its width / height in quarters: shape-4 is square, shape-7 about 16:9
+)
+NARROWEST_SHAPE, WIDEST_SHAPE = 2, 10
+
+
+def shape_class(*, width: int, height: int) -> str:
+    """The CSS class that gives a tile its picture's shape (justified rows, gallery.css). A class, not a
+    style attribute: the page's CSP allows no inline style."""
+    steps = round(SHAPE_STEPS * width / height) if width > 0 and height > 0 else SHAPE_STEPS
+    return f"shape-{min(max(steps, NARROWEST_SHAPE), WIDEST_SHAPE)}"
 
 
 def tile(tile, *, query_suffix: str) -> str:
     """One grid tile: thumbnail (a link to the image page, keeping the view's query), the prompt's start,
-    model and member, a labelled checkbox for the page's selection form, and the star.
+    model and member (shown over the picture on hover or focus), a labelled checkbox for the page's
+    selection form (`data-deletable` when the viewer may delete it), and the star.
     `tile.thumbnail_html` comes from thumbnail_img()."""
     pk = int(tile.pk)
+    shape = shape_class(width=tile.thumbnail_width, height=tile.thumbnail_height)
+    deletable = " data-deletable" if getattr(tile, "can_delete", False) else ""
     return (
-        f'<li class="tile">'
+        f'<li class="tile {shape}" id="tile-{pk}">'
         f'<a class="tile-image" href="{escape(tile.detail_url + query_suffix)}">'
         f"{tile.thumbnail_html}"
         f"</a>"
-        f'<p class="tile-prompt">{escape(tile.prompt_start)}</p>'
+        f'<div class="tile-caption"><p class="tile-prompt">{escape(tile.prompt_start)}</p>'
         f'<p class="tile-meta"><span class="tile-model">{escape(tile.model)}</span> · '
-        f'<span class="tile-member">{escape(tile.member)}</span></p>'
+        f'<span class="tile-member">{escape(tile.member)}</span></p></div>'
         f'<div class="tile-actions">'
-        f'<label class="tile-select"><input type="checkbox" name="image" value="{pk}" form="selection"> '
+        f'<label class="tile-select"><input type="checkbox" name="image" value="{pk}" form="selection"{deletable}> '
         f'Select<span class="visually-hidden"> image {pk}</span></label>'
         f"{star_button(url=tile.favourite_url, is_favourite=tile.is_favourite)}"
         f"</div></li>\n"

@@ -270,6 +270,7 @@ class Tile:
     favourite_url: str = ""
     prompt_start: str = ""
     thumbnail_html: str = ""
+    can_delete: bool = False  # the viewer's own image, or the viewer is staff (set by the view)
 
     @property
     def pk(self) -> int:

@@ -9,11 +9,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseBadRequest
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -26,6 +28,17 @@ GRID_MORE_ID = "grid-more"  # the infinite-scroll sentinel; htmx names it in HX-
 # The grid's partials live in the gallery page; the collection page includes them from there.
 GRID_TEMPLATE = "gallery/index.html"
 TRASH_LIMIT = 500
+SMALL_COLLECTION = 24  # a collection this small shows its filters folded: there is little to narrow
+FILTER_LABELS = {
+    "q": "Search",
+    "model": "Model",
+    "member": "Member",
+    "ratio": "Ratio",
+    "date_from": "From",
+    "date_to": "To",
+    "favourites": "My favourites",
+    "mine": "Mine",
+}
 
 
 # --- URLs that carry a gallery view ----------------------------------------------------------------
@@ -81,6 +94,21 @@ def _prepare_tiles(images):
     return images
 
 
+def filter_chips(query: GalleryQuery) -> list[dict[str, str]]:
+    """The active filters as removable chips: a label and the view's URL without that filter."""
+    params = query.params(with_collection=False)
+    chips = []
+    for name, label in FILTER_LABELS.items():
+        if name not in params:
+            continue
+        value = params[name]
+        without = GalleryFilterForm({k: v for k, v in params.items() if k != name}).gallery_query(
+            collection_id=query.collection_id
+        )
+        chips.append({"label": label if value == "1" else f"{label}: {value}", "url": grid_url(without)})
+    return chips
+
+
 def _shorten(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
@@ -121,6 +149,8 @@ def _grid_response(request, *, template: str, collection):
     query = form.gallery_query(collection_id=collection.pk if collection else None)
     page = selectors.image_page(viewer=request.user, query=query, cursor=form.page_cursor())
     _prepare_tiles(page.tiles)
+    for tile in page.tiles:
+        tile.can_delete = request.user.is_staff or tile.member == request.user.get_username()
     image_query = _with_params("", query.params())
     current = grid_url(query)
     context = {
@@ -134,6 +164,7 @@ def _grid_response(request, *, template: str, collection):
         # Built in Python, not a partial: the measured exception (gallery.markup).
         "tiles_html": markup.tiles(page.tiles, query_suffix=image_query),
         "next_page_url": grid_url(query, cursor=page.next_cursor.encode()) if page.next_cursor else "",
+        "filter_chips": filter_chips(query),
     }
     if request.htmx and not request.htmx.history_restore_request:
         if request.htmx.target == GRID_MORE_ID:
@@ -145,7 +176,10 @@ def _grid_response(request, *, template: str, collection):
         form.offer_choices(models=selectors.model_choices(), members=selectors.member_choices())
         context["collections_for_adding"] = selectors.collections_editable_by(viewer=request.user)
         if collection:
+            # Adding a collection's images to itself does nothing: offer the member's other collections.
+            context["collections_for_adding"] = context["collections_for_adding"].exclude(pk=collection.pk)
             context["can_edit"] = selectors.collection_can_edit(viewer=request.user, collection=collection)
+            context["fold_filters"] = collection.image_count <= SMALL_COLLECTION and not query.narrows
         response = render(request, template, context)
     patch_vary_headers(response, ("HX-Request", "HX-Target"))
     return response
@@ -247,23 +281,54 @@ def image_favourite(request, pk):
 
 
 # --- Several images: the selection on a grid (and single images, from their page) -----------------------
+def _selection_done(request, *, notes, fallback: str, undo_ids=(), removed_ids=(), level=messages.SUCCESS):
+    """What a selection action did. For htmx, the grid's status line in place (tiles that left the view go
+    out of band, so the scroll and the loaded pages stay); otherwise messages, and back to the page."""
+    if request.htmx:
+        context = {
+            "selection_notes": notes,
+            "undo_ids": list(undo_ids),
+            "removed_ids": list(removed_ids),
+            "current_url": request.POST.get("next", ""),
+        }
+        return render(request, f"{GRID_TEMPLATE}#selection_status", context)
+    for note in notes:
+        messages.add_message(request, level, note)
+    if undo_ids:
+        messages.info(request, _undo_form(request, undo_ids))
+    return _redirect_back(request, fallback=fallback)
+
+
+def _undo_form(request, ids) -> str:
+    """An "Undo" button that restores what was just deleted, and the way to the trash (a safe message)."""
+    return format_html(
+        '<form method="post" action="{}" class="inline-form undo-form">'
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}"><input type="hidden" name="next" value="{}">{}'
+        '<button type="submit" class="secondary">Undo</button></form> <a href="{}">Open the trash</a>',
+        reverse("gallery:selection_restore"),
+        get_token(request),
+        request.POST.get("next", ""),
+        format_html_join("", '<input type="hidden" name="image" value="{}">', ((pk,) for pk in ids)),
+        reverse("gallery:trash"),
+    )
+
+
 def _selected_images(request):
-    """The gallery images picked in the posted form, or None after telling the member what was wrong."""
+    """The gallery images picked in the posted form, or (None, the message saying what was wrong)."""
     form = SelectionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return None
+        return None, _form_errors(form)
     images = selectors.images_selected(viewer=request.user, ids=form.cleaned_data["image"])
     if not images:
-        messages.error(request, "None of the selected images is in the gallery any more.")
-        return None
-    return images
+        return None, "None of the selected images is in the gallery any more."
+    return images, ""
 
 
 @require_POST
 def selection_zip(request):
-    images = _selected_images(request)
+    images, problem = _selected_images(request)
     if images is None:
+        messages.error(request, problem)
         return _redirect_back(request, fallback=reverse("gallery:index"))
     filename = f"easel-{timezone.localdate():%Y-%m-%d}-{len(images)}-images.zip"
     return serving.images_zip_response(images=images, filename=filename)
@@ -271,21 +336,23 @@ def selection_zip(request):
 
 @require_POST
 def selection_trash(request):
-    images = _selected_images(request)
+    fallback = reverse("gallery:index")
+    images, problem = _selected_images(request)
     if images is None:
-        return _redirect_back(request, fallback=reverse("gallery:index"))
+        return _selection_done(request, notes=[problem], fallback=fallback, level=messages.ERROR)
     mine = [image for image in images if selectors.image_can_delete(viewer=request.user, image=image)]
     trashed = services.image_trash(actor=request.user, images=mine)
+    notes = []
     if trashed:
-        messages.success(
-            request,
+        notes.append(
             f"Moved {_count(len(trashed), 'image')} to the trash. "
-            f"You can restore {'them' if len(trashed) > 1 else 'it'} there for {settings.TRASH_DAYS} days.",
+            f"You can restore {'them' if len(trashed) > 1 else 'it'} there for {settings.TRASH_DAYS} days."
         )
     if refused := len(images) - len(mine):
         whose = "belongs to another member" if refused == 1 else "belong to other members"
-        messages.warning(request, f"{_count(refused, 'image')} {whose} and stayed in the gallery.")
-    return _redirect_back(request, fallback=reverse("gallery:index"))
+        notes.append(f"{_count(refused, 'image')} {whose} and stayed in the gallery.")
+    ids = list(trashed)
+    return _selection_done(request, notes=notes, fallback=fallback, undo_ids=ids, removed_ids=ids)
 
 
 @require_POST
@@ -296,8 +363,11 @@ def selection_restore(request):
         return redirect("gallery:trash")
     images = selectors.images_in_trash(viewer=request.user).filter(pk__in=form.cleaned_data["image"])
     restored = services.image_restore(actor=request.user, images=images)
-    messages.success(request, f"Restored {_count(len(restored), 'image')} to the gallery.")
-    return _redirect_back(request, fallback=reverse("gallery:trash"))
+    note = f"Restored {_count(len(restored), 'image')} to the gallery."
+    if request.htmx:
+        # The restored tiles come back where they were once the grid is reloaded; say so rather than guess.
+        note += " Reload the page to see them in the grid."
+    return _selection_done(request, notes=[note], fallback=reverse("gallery:trash"))
 
 
 @require_POST
@@ -306,15 +376,19 @@ def selection_collect(request):
         request.POST, collections=selectors.collections_editable_by(viewer=request.user)
     )
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _redirect_back(request, fallback=reverse("gallery:index"))
+        return _selection_done(
+            request, notes=[_form_errors(form)], fallback=reverse("gallery:index"), level=messages.ERROR
+        )
     images = selectors.images_selected(viewer=request.user, ids=form.cleaned_data["image"])
     collection = form.cleaned_data["collection"]
     added = services.collection_add_images(actor=request.user, collection=collection, images=images)
     already = len(images) - added
     note = f" ({_count(already, 'image')} already there)" if already else ""
-    messages.success(request, f"Added {_count(added, 'image')} to “{collection.title}”{note}.")
-    return _redirect_back(request, fallback=reverse("gallery:collection_detail", args=[collection.pk]))
+    return _selection_done(
+        request,
+        notes=[f"Added {_count(added, 'image')} to “{collection.title}”{note}."],
+        fallback=reverse("gallery:collection_detail", args=[collection.pk]),
+    )
 
 
 # --- Trash --------------------------------------------------------------------------------------------------
@@ -404,11 +478,15 @@ def collection_delete(request, pk):
 @require_POST
 def collection_remove(request, pk):
     collection = _editable_collection(request, pk)
+    fallback = reverse("gallery:collection_detail", args=[pk])
     form = SelectionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
-    else:
-        images = selectors.images_visible_to(viewer=request.user).filter(pk__in=form.cleaned_data["image"])
-        removed = services.collection_remove_images(actor=request.user, collection=collection, images=images)
-        messages.success(request, f"Removed {_count(removed, 'image')} from “{collection.title}”.")
-    return _redirect_back(request, fallback=reverse("gallery:collection_detail", args=[pk]))
+        return _selection_done(request, notes=[_form_errors(form)], fallback=fallback, level=messages.ERROR)
+    images = list(selectors.images_visible_to(viewer=request.user).filter(pk__in=form.cleaned_data["image"]))
+    removed = services.collection_remove_images(actor=request.user, collection=collection, images=images)
+    return _selection_done(
+        request,
+        notes=[f"Removed {_count(removed, 'image')} from “{collection.title}”."],
+        fallback=fallback,
+        removed_ids=[image.pk for image in images],
+    )

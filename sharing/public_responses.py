@@ -10,9 +10,10 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-# Share pages run no script at all and load nothing from elsewhere; nobody may frame them.
+# Share pages run no inline script and nothing from elsewhere: one static file of Easel's own (the arrow keys
+# between a collection's images, static/js/share-public.js); nobody may frame them.
 PAGE_CSP = (
-    "default-src 'none'; img-src 'self' data:; style-src 'self'; form-action 'self'; "
+    "default-src 'none'; script-src 'self'; img-src 'self' data:; style-src 'self'; form-action 'self'; "
     "base-uri 'none'; frame-ancestors 'none'"
 )
 BYTES_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"

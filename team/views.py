@@ -6,8 +6,9 @@ from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import HttpResponseNotFound
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -63,6 +64,12 @@ def _workers() -> dict:
     }
 
 
+def _link_not_found() -> HttpResponseNotFound:
+    """One page for every unknown, used or expired invite or reset link: rendered without the request, so
+    no per-response token or nonce tells the cases apart (the bytes are the same for all three)."""
+    return HttpResponseNotFound(render_to_string("team/link_not_found.html"))
+
+
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -71,7 +78,7 @@ def invite_accept(request, token: str):
     try:
         services.invite_usable(token=token)
     except services.InviteUnusable:
-        raise Http404 from None
+        return _link_not_found()
     form = SignUpForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         try:
@@ -79,7 +86,7 @@ def invite_accept(request, token: str):
                 token=token, username=form.cleaned_data["username"], password=form.cleaned_data["password1"]
             )
         except services.InviteUnusable:
-            raise Http404 from None
+            return _link_not_found()
         except services.UsernameTaken:
             form.add_error("username", "That username was taken a moment ago: choose another.")
         else:
@@ -110,13 +117,13 @@ def password_reset(request, token: str):
     try:
         reset = services.password_reset_usable(token=token)
     except services.PasswordResetUnusable:
-        raise Http404 from None
+        return _link_not_found()
     form = SetPasswordForm(reset.member, request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         try:
             member = services.password_reset_use(token=token, password=form.cleaned_data["new_password1"])
         except services.PasswordResetUnusable:
-            raise Http404 from None
+            return _link_not_found()
         messages.success(request, f"Your new password is set, {member.get_username()}: sign in with it.")
         return redirect("login")
     context = {"form": form, "member": reset.member}

@@ -18,7 +18,10 @@ pytestmark = pytest.mark.django_db
 def tile_ids(html: str) -> list[int]:
     return [
         int(pk)
-        for pk in re.findall(r'<li class="tile"><a class="tile-image" href="/gallery/images/(\d+)/', html)
+        for pk in re.findall(
+            r'<li class="tile shape-\d+" id="tile-\d+"><a class="tile-image" href="/gallery/images/(\d+)/',
+            html,
+        )
     ]
 
 
@@ -55,7 +58,10 @@ def test_tiles_are_lazy_thumbnails_with_their_size_prompt_model_member_and_star(
     assert '<span class="tile-model">Gemini Flash</span>' in html
     assert '<span class="tile-member">mira</span>' in html
     assert 'aria-pressed="false" class="favourite"' in html
-    assert f'<input type="checkbox" name="image" value="{image.pk}" form="selection"> Select' in html
+    assert (
+        f'<input type="checkbox" name="image" value="{image.pk}" form="selection" data-deletable> Select'
+        in html
+    )
 
 
 def test_trashed_images_are_not_in_the_grid(member, member_client, make_images):
@@ -288,7 +294,7 @@ def test_infinite_scroll_gets_only_the_next_tiles(settings, member, member_clien
 
     response = member_client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="grid-more")
     html = response.content.decode()
-    assert html.lstrip().startswith('<li class="tile">')
+    assert html.lstrip().startswith('<li class="tile shape-')
     assert 'id="gallery-results"' not in html
     assert tile_ids(html) == [images[0].pk]
     assert "HX-Push-Url" not in response

@@ -22,7 +22,7 @@ def test_a_member_creates_a_collection_and_lands_on_it(member, member_client):
     assert "Created the collection “Foxes”." in html
     assert "<h1>Foxes</h1>" in html
     assert "Red ones" in html
-    assert "No images here yet." in html
+    assert "This collection is empty." in html
 
 
 def test_a_collection_needs_a_title(member_client):

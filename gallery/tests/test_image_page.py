@@ -74,7 +74,7 @@ def test_the_actions(member, member_client, make_image):
     assert f'<a href="/?edit={image.pk}" role="button" class="secondary">Edit</a>' in html
     assert f'href="/gallery/images/{image.pk}/details.json">Download details</a>' in html
     assert "data-key-favourite" in html
-    assert "> Favourite</button>" in html
+    assert "Favourite</span></button>" in html
     assert '<button type="submit">Add to collection</button>' in html
     assert '<option value="' in html.split('id="add-collection"')[1]
     assert ">Delete</button>" in html
@@ -174,7 +174,7 @@ def test_a_trashed_image_shows_its_trash_and_restore_to_its_owner(member, member
     assert '<button type="submit">Restore</button>' in html
     assert links(html) == {"prev": None, "next": None, "back": "/gallery/trash/"}
     assert ">Remix</a>" not in html
-    assert "> Favourite</button>" not in html
+    assert "Favourite</span></button>" not in html
 
 
 def test_the_image_page_lists_its_collections_with_remove_for_editors(

@@ -148,7 +148,7 @@ def test_the_list_shows_views_status_and_actions(member_client, stranger, image,
 
     page = text(member_client.get(LIST))
 
-    assert "<td>2</td>" in page
+    assert '<td data-label="Views">2</td>' in page
     assert "Active" in page
     assert ">Revoke</button>" in page
     assert ">Extend</button>" in page

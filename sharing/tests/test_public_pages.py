@@ -1,6 +1,7 @@
 """What a link shows to a stranger: exactly what it grants, nothing of the rest of Easel."""
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -34,23 +35,30 @@ def test_image_link_shows_the_image_and_nothing_of_the_app(stranger, image, make
     assert response.status_code == 200
     assert f'src="/s/{token}/i/{image.pk}/original"' in html
     assert_only_share_and_static_urls(html, token)
-    assert member.username not in html
+    # Issue 15: the page says who shared it and until when (the username, nothing else of the member).
+    assert f"Shared by {member.username} ·" in html
+    assert html.count(member.username) == 1
+    assert "Expires <time" in html
     assert "Log out" not in html
     assert "Generate" not in html
     assert "<nav" not in html
-    assert "<script" not in html  # no script at all: nothing needs a nonce
+    # One script, a static file of Easel's own (the arrow keys); nothing inline, no nonce.
+    assert re.findall(r"<script[^>]*>", html) == [
+        re.search(r'<script src="/static/js/share-public[^"]*\.js" defer>', html).group(0)
+    ]
 
 
-def test_prompt_model_and_cost_only_when_the_link_shows_details(stranger, image, make_link):
+def test_prompt_and_model_only_when_the_link_shows_details_and_the_cost_never(stranger, image, make_link):
     hidden = make_link(image).token
     shown = make_link(image, show_details=True).token
 
     hidden_html = stranger.get(share_url("page", hidden)).content.decode()
     shown_html = stranger.get(share_url("page", shown)).content.decode()
 
-    for secret in (image.prompt, image.model_name, "0.0390"):
+    for secret in (image.prompt, image.model_name):
         assert secret not in hidden_html
         assert secret in shown_html
+    assert "0.039" not in shown_html  # what the team paid stays with the team (issue 15)
 
 
 def test_download_gives_the_original_bytes_with_a_sensible_name(stranger, image, make_link):

@@ -96,7 +96,7 @@ def test_delete_an_image_then_restore_it_from_the_trash(live_server, page, galle
     expect(tiles(page)).to_have_count(2)
     expect(tiles(page).filter(has_text="A blue whale singing")).to_have_count(0)
 
-    page.get_by_role("link", name="Trash").click()
+    page.get_by_role("link", name="Trash", exact=True).click()
     expect(page.get_by_role("heading", name="Trash", level=1)).to_be_visible()
     page.get_by_role("button", name=f"Restore image {whale.pk}", exact=True).click()
     expect(page.get_by_role("status").first).to_contain_text("Restored 1 image to the gallery.")

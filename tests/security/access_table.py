@@ -107,6 +107,7 @@ SHARE_ALL = {ANON: 404, OWNER: 200, OTHER: 200, STAFF: 200, HOLDER: 200}
 ROWS = [
     Row("healthz", "GET", url("healthz"), dict.fromkeys(ROLES, 200)),
     Row("healthz_work", "GET", url("healthz_work"), dict.fromkeys(ROLES, 200)),
+    Row("favicon", "GET", url("favicon"), dict.fromkeys(ROLES, 301)),
     Row("login", "GET", url("login"), {ANON: 200, HOLDER: 200, OWNER: 302, OTHER: 302, STAFF: 302}),
     Row("logout", "POST", url("logout"), dict.fromkeys(ROLES, 302)),
     # Generate

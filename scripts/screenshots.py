@@ -1,0 +1,248 @@
+"""Screenshots of Easel's main pages at 1440×900 and 390×844, light and dark, for a reviewer to look at.
+
+    uv run python scripts/screenshots.py [--out DIR] [--dark]
+
+Migrates a fresh SQLite database in a temporary EASEL_DATA_DIR, seeds a small team (an admin, two members,
+images of several shapes, a collection, share links, an invite), serves Easel on a free local port in
+this process and photographs each page with Debian's Chromium (full page). Nothing outside the
+temporary directory and DIR (default easel-shots in the temporary directory) is touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import shutil
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DATA_DIR = Path(tempfile.mkdtemp(prefix="easel-shots-"))
+os.environ.update(
+    EASEL_DATA_DIR=str(DATA_DIR),
+    EASEL_STATIC_ROOT=str(DATA_DIR / "static"),
+    DJANGO_SETTINGS_MODULE="config.settings",
+    DJANGO_ALLOW_ASYNC_UNSAFE="true",
+)
+os.environ.pop("DATABASE_URL", None)
+os.environ.pop("OPENROUTER_API_KEY", None)
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler  # noqa: E402
+from django.core.wsgi import get_wsgi_application  # noqa: E402
+from django.db import transaction  # noqa: E402
+from PIL import Image as PILImage  # noqa: E402
+from PIL import ImageDraw  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from gallery import services as gallery_services  # noqa: E402
+from gallery.models import Collection, CollectionItem  # noqa: E402
+from imagegen.models import ImageModel  # noqa: E402
+from sharing import services as sharing_services  # noqa: E402
+from team import services as team_services  # noqa: E402
+
+PASSWORD = "a-long-screenshot-password"
+SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
+SHAPES = [(1024, 1024), (1344, 768), (768, 1344), (1184, 864), (864, 1184), (1536, 672)]
+SUBJECTS = [
+    "a fox in the snow",
+    "a lighthouse at dusk",
+    "a teapot robot",
+    "an owl at night",
+    "a city in fog",
+    "a whale singing",
+    "a red bicycle",
+    "a dragon kite",
+    "a quiet forest",
+    "a cathedral of glass",
+]
+
+
+def picture(width: int, height: int, seed: int) -> bytes:
+    """A gradient with a disc, so thumbnails look like pictures of different shapes, not flat squares."""
+    image = PILImage.new("RGB", (width // 4, height // 4))
+    draw = ImageDraw.Draw(image)
+    for y in range(image.height):
+        shade = int(255 * y / image.height)
+        draw.line(
+            [(0, y), (image.width, y)], fill=((seed * 53 + shade) % 256, (seed * 97) % 256, 255 - shade)
+        )
+    r = min(image.size) // 3
+    draw.ellipse(
+        [image.width // 2 - r, image.height // 2 - r, image.width // 2 + r, image.height // 2 + r],
+        fill=((seed * 31) % 256, 200, (seed * 71) % 256),
+    )
+    out = io.BytesIO()
+    image.resize((width, height)).save(out, "PNG")
+    return out.getvalue()
+
+
+def seed() -> dict:
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", verbosity=0, interactive=False)
+    users = get_user_model().objects
+    admin = users.create_user("sam", password=PASSWORD, is_staff=True, is_superuser=True)
+    mira = users.create_user("mira", password=PASSWORD)
+    otto = users.create_user("otto", password=PASSWORD)
+    ImageModel.objects.create(
+        openrouter_id="google/gemini-2.5-flash-image",
+        name="Gemini 2.5 Flash Image",
+        enabled=True,
+        is_default=True,
+        price_per_image="0.039",
+        output_modalities=["image", "text"],
+        input_modalities=["image", "text"],
+    )
+    images = []
+    for number in range(24):
+        width, height = SHAPES[number % len(SHAPES)]
+        stored = gallery_services.image_files_store(data=picture(width, height, number), image_format="PNG")
+        with transaction.atomic():
+            images.append(
+                gallery_services.image_create(
+                    owner=(mira, otto, admin)[number % 3],
+                    stored=stored,
+                    mime_type="image/png",
+                    image_format="PNG",
+                    width=width,
+                    height=height,
+                    prompt=f"{SUBJECTS[number % len(SUBJECTS)]}, picture {number + 1}",
+                    model_slug="google/gemini-2.5-flash-image",
+                    model_name="Gemini 2.5 Flash Image",
+                    aspect_ratio="1:1",
+                )
+            )
+    coast = Collection.objects.create(owner=mira, title="Coast")
+    for image in images[:5]:
+        if image.owner == mira:
+            CollectionItem.objects.create(collection=coast, image=image)
+    empty = Collection.objects.create(owner=mira, title="Ideas")
+    mira_image = next(image for image in images if image.owner == mira)
+    image_link = sharing_services.link_create(
+        created_by=mira, target=mira_image, expiry="30d", label="For the client"
+    )
+    collection_link = sharing_services.link_create(created_by=mira, target=coast, expiry="7d")
+    _, invite = team_services.invite_create(created_by=admin)
+    return {
+        "image": mira_image,
+        "coast": coast,
+        "empty": empty,
+        "image_link": image_link,
+        "collection_link": collection_link,
+        "invite": invite,
+    }
+
+
+def member_pages(world: dict) -> list[tuple[str, str]]:
+    image, link = world["image"], world["image_link"]
+    return [
+        ("generate", "/"),
+        ("gallery", "/gallery/"),
+        ("image", f"/gallery/images/{image.pk}/"),
+        ("collections", "/gallery/collections/"),
+        ("collection", f"/gallery/collections/{world['coast'].pk}/"),
+        ("collection-empty", f"/gallery/collections/{world['empty'].pk}/"),
+        ("trash", "/gallery/trash/"),
+        ("share-links", "/shared/"),
+        ("share-link", f"/shared/{link.link.pk}/"),
+        ("not-found", "/gallery/images/999999/"),
+    ]
+
+
+def admin_pages(world: dict) -> list[tuple[str, str]]:
+    return [
+        ("admin-index", "/admin/"),
+        ("admin-models", "/admin/imagegen/imagemodel/"),
+        ("admin-model", f"/admin/imagegen/imagemodel/{ImageModel.objects.get().pk}/change/"),
+        ("admin-generations", "/admin/imagegen/generation/"),
+        ("admin-member", f"/admin/auth/user/{get_user_model().objects.get(username='mira').pk}/change/"),
+        ("team", "/team/"),
+    ]
+
+
+def public_pages(world: dict) -> list[tuple[str, str]]:
+    return [
+        ("public-image", f"/s/{world['image_link'].token}/"),
+        ("public-collection", f"/s/{world['collection_link'].token}/"),
+        ("invite", f"/invite/{world['invite']}/"),
+        ("login", "/login/"),
+    ]
+
+
+def shoot(base_url: str, world: dict, out: Path, dark: bool, only: list[str]) -> list[Path]:
+    written = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        for size_name, (width, height) in SIZES.items():
+            for who, pages in (
+                ("sam", member_pages(world) + admin_pages(world)),
+                (None, public_pages(world)),
+            ):
+                context = browser.new_context(
+                    viewport={"width": width, "height": height}, color_scheme="dark" if dark else "light"
+                )
+                page = context.new_page()
+                if who:
+                    page.goto(f"{base_url}/login/")
+                    page.get_by_label("Username").fill(who)
+                    page.get_by_label("Password").fill(PASSWORD)
+                    page.get_by_role("button", name="Log in").click()
+                    page.wait_for_url(lambda url: "/login/" not in url)
+                for name, path in pages:
+                    if only and name not in only:
+                        continue
+                    page.goto(base_url + path)
+                    page.wait_for_load_state("load")
+                    target = out / f"{name}-{size_name}{'-dark' if dark else ''}.png"
+                    page.screenshot(path=target, full_page=True)
+                    written.append(target)
+                context.close()
+        browser.close()
+    return written
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "easel-shots")
+    parser.add_argument("--dark", action="store_true", help="dark colour scheme instead of light")
+    parser.add_argument("--only", nargs="*", default=[], help="page names to take (default: all)")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    try:
+        world = seed()
+        # The production WSGI app (whitenoise serves the collected static files), quiet, on a free port.
+        server = ThreadedWSGIServer(("127.0.0.1", 0), QuietRequestHandler)
+        server.set_app(get_wsgi_application())
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        written = shoot(f"http://127.0.0.1:{server.server_address[1]}", world, args.out, args.dark, args.only)
+        server.shutdown()
+        print(f"{len(written)} screenshots in {args.out}")
+    finally:
+        shutil.rmtree(DATA_DIR, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -262,12 +262,7 @@ def _save_images(
                 )
             )
         usage = result.usage
-        per_image_cost = (
-            money.stored(usage.cost_usd / len(result.images), rounding=ROUND_HALF_EVEN)
-            if usage and usage.cost_usd is not None and result.images
-            else None
-        )
-
+        per_image_cost = _per_image_cost(result)
         recipe = _recipe(generation, result)
 
         def create_rows() -> list[Image]:
@@ -306,15 +301,24 @@ def _save_images(
 
         return with_database_retry(create_rows)
     except BaseException:
-        try:
-            with_database_retry(
-                lambda: [gallery_services.image_files_discard(stored=files) for files in stored]
-            )
-        except files.STORAGE_ERRORS:
-            # No row names these files, so nobody sees them; they are content-hash names, reused or
-            # left as orphans, never a half-written image.
-            logger.warning("Files of generation %s could not be removed from storage", generation.pk)
+        _discard_stored(generation, stored)
         raise
+
+
+def _per_image_cost(result: openrouter.GenerationResult):
+    usage = result.usage
+    if not (usage and usage.cost_usd is not None and result.images):
+        return None
+    return money.stored(usage.cost_usd / len(result.images), rounding=ROUND_HALF_EVEN)
+
+
+def _discard_stored(generation: Generation, stored: list) -> None:
+    try:
+        with_database_retry(lambda: [gallery_services.image_files_discard(stored=files) for files in stored])
+    except files.STORAGE_ERRORS:
+        # No row names these files, so nobody sees them; they are content-hash names, reused or
+        # left as orphans, never a half-written image.
+        logger.warning("Files of generation %s could not be removed from storage", generation.pk)
 
 
 def _finish(generation: Generation, outcomes: list[RequestOutcome], recorder: "ProgressRecorder") -> None:

@@ -44,9 +44,12 @@ from PIL import Image as PILImage  # noqa: E402
 from PIL import ImageDraw  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+import openrouter  # noqa: E402
 from gallery import services as gallery_services  # noqa: E402
 from gallery.models import Collection, CollectionItem  # noqa: E402
+from imagegen.model_sync import models_sync  # noqa: E402
 from imagegen.models import ImageModel  # noqa: E402
+from openrouter.standin import StandinServer  # noqa: E402
 from sharing import services as sharing_services  # noqa: E402
 from team import services as team_services  # noqa: E402
 
@@ -93,15 +96,10 @@ def seed() -> dict:
     admin = users.create_user("sam", password=PASSWORD, is_staff=True, is_superuser=True)
     mira = users.create_user("mira", password=PASSWORD)
     otto = users.create_user("otto", password=PASSWORD)
-    ImageModel.objects.create(
-        openrouter_id="google/gemini-2.5-flash-image",
-        name="Gemini 2.5 Flash Image",
-        enabled=True,
-        is_default=True,
-        price_per_image="0.039",
-        output_modalities=["image", "text"],
-        input_modalities=["image", "text"],
-    )
+    # The offline stand-in's catalogue, as `serve` syncs it in demo mode (its models take every control).
+    with StandinServer() as server:
+        client = openrouter.OpenRouterClient(api_key="sk-or-v1-screenshots", base_url=server.base_url)
+        models_sync(client=client, enable_all=True)
     images = []
     for number in range(24):
         width, height = SHAPES[number % len(SHAPES)]
@@ -162,7 +160,7 @@ def admin_pages(world: dict) -> list[tuple[str, str]]:
     return [
         ("admin-index", "/admin/"),
         ("admin-models", "/admin/imagegen/imagemodel/"),
-        ("admin-model", f"/admin/imagegen/imagemodel/{ImageModel.objects.get().pk}/change/"),
+        ("admin-model", f"/admin/imagegen/imagemodel/{ImageModel.objects.order_by('pk').first().pk}/change/"),
         ("admin-generations", "/admin/imagegen/generation/"),
         ("admin-member", f"/admin/auth/user/{get_user_model().objects.get(username='mira').pk}/change/"),
         ("team", "/team/"),

@@ -88,12 +88,8 @@ def test_out_of_credits_shows_a_plain_message_and_try_again(
 
 
 def test_several_cards_run_at_once_and_one_request_keeps_them_all_live(
-    live_server, page, member, image_models, task_worker, tag, expected_console_errors
+    live_server, page, member, image_models, task_worker, tag
 ):
-    # Known, not yet fixed: a submit's answer replaces #live-updates while a poll it sent is in flight;
-    # htmx then looks for that poll's out-of-band targets from the detached element and logs them as
-    # missing (the next poll updates every card, so nothing is lost). Issue 15's Generate part fixes it.
-    expected_console_errors.append("htmx:oobErrorNoTarget")
     polls = []
     page.on("request", lambda request: polls.append(request.url) if "/generations/" in request.url else None)
     log_in(page, live_server.url, "mira")

@@ -263,9 +263,10 @@ def _save_images(
             )
         usage = result.usage
         per_image_cost = _per_image_cost(result)
-        recipe = _recipe(generation, result)
 
         def create_rows() -> list[Image]:
+            # Both read the database (references, lineage), so they are retried with the rows.
+            recipe = _recipe(generation, result)
             parents = selectors.generation_lineage_parents(generation=generation)
             with transaction.atomic():
                 rows = [

@@ -10,6 +10,7 @@ import threading
 import pytest
 from django.core.management import call_command
 
+from imagegen.management.commands import run_worker
 from imagegen.models import Worker
 from imagegen.worker import PoolWorker, Watchdog
 
@@ -42,6 +43,14 @@ def test_a_stopped_watchdog_never_expires():
     assert not expired.is_set(), "a stopped watchdog expired (unstopped, it would after 0.2 s)"
 
 
+@pytest.fixture
+def _priority_kept(monkeypatch):
+    """run_worker runs in this test process here: its lowered CPU priority would stay with the process
+    and every later test in it (a test of the worker's priority then fails, depending on order)."""
+    monkeypatch.setattr(run_worker, "lower_cpu_priority", lambda niceness: None)
+
+
+@pytest.mark.usefixtures("_priority_kept")
 def test_run_worker_wires_the_watchdog_and_the_workers_own_heartbeat(settings, monkeypatch):
     settings.WORKER_WATCHDOG_SECONDS = 45
     seen = {}
@@ -64,6 +73,7 @@ def test_run_worker_wires_the_watchdog_and_the_workers_own_heartbeat(settings, m
     assert worker.host == socket.gethostname()
 
 
+@pytest.mark.usefixtures("_priority_kept")
 def test_a_watchdog_of_zero_seconds_is_off(settings, monkeypatch):
     settings.WORKER_WATCHDOG_SECONDS = 0
     seen = {}

@@ -101,7 +101,6 @@ def test_two_nodes_share_sign_in_pictures_links_and_recovery(
                 "prompt": f"a red kite {tag}",
                 "model": str(image_models[GEMINI].pk),
                 "aspect_ratio": "1:1",
-                "image_size": "1K",
                 "count": "1",
                 "submission_key": f"key-{tag}",
                 "csrfmiddlewaretoken": form_token(page.text),

@@ -127,16 +127,17 @@ TABLES = "from django.db import connection; print(len(connection.introspection.t
 
 
 def test_restore_checks_the_whole_archive_first_and_names_every_missing_or_damaged_file(
-    source_dir, tmp_path, member, make_image, empty_database
+    source_dir, tmp_path, member, make_image, empty_database, media_env, target_media_env
 ):
     kept, lost, spoiled = (
         make_image(owner=member, prompt=f"picture {n}", color=(40 * n, 20, 20)) for n in range(3)
     )
     archive = tmp_path / "easel.tar"
-    assert manage("backup", str(archive), env=easel_env(EASEL_DATA_DIR=str(source_dir))).returncode == 0
+    source_env = easel_env(EASEL_DATA_DIR=str(source_dir), **media_env)
+    assert manage("backup", str(archive), env=source_env, timeout=300).returncode == 0
     damaged = _damage(archive, remove=lost.file_name, alter=spoiled.file_name)
     target_dir = tmp_path / "restored"
-    target_env = easel_env(EASEL_DATA_DIR=str(target_dir), DATABASE_URL=empty_database)
+    target_env = easel_env(EASEL_DATA_DIR=str(target_dir), DATABASE_URL=empty_database, **target_media_env)
 
     refused = manage("restore", str(damaged), env=target_env)
 

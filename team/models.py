@@ -32,13 +32,11 @@ class MemberBudget(models.Model):
         return f"Budget of {self.member}"
 
 
-class Invite(models.Model):
-    """A single-use sign-up link. Only the SHA-256 of its token is stored; the link is shown once."""
+class OneTimeLink(models.Model):
+    """What invites and password-reset links share: only the SHA-256 of the token is stored (the link is
+    shown once), who made it and when, and when it was used; `expires_at` is each link's own."""
 
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    note = models.CharField(
-        max_length=200, blank=True, help_text="Who it is for, so you recognise it in this list."
-    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -48,8 +46,27 @@ class Invite(models.Model):
         editable=False,
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+    def state(self, *, now=None) -> str:
+        if self.used_at:
+            return "used"
+        if self.expires_at <= (now or timezone.now()):
+            return "expired"
+        return "open"
+
+
+class Invite(OneTimeLink):
+    """A single-use sign-up link. Only the SHA-256 of its token is stored; the link is shown once."""
+
+    note = models.CharField(
+        max_length=200, blank=True, help_text="Who it is for, so you recognise it in this list."
+    )
+    expires_at = models.DateTimeField()
     used_by = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -59,52 +76,23 @@ class Invite(models.Model):
         editable=False,
     )
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
     def __str__(self) -> str:
         return f"Invite {self.pk}" + (f" for {self.note}" if self.note else "")
 
-    def state(self, *, now=None) -> str:
-        if self.used_at:
-            return "used"
-        if self.expires_at <= (now or timezone.now()):
-            return "expired"
-        return "open"
 
-
-class PasswordReset(models.Model):
+class PasswordReset(OneTimeLink):
     """A one-time link that lets a member set a new password, made by staff in the admin.
 
     Like an invite: only the SHA-256 of its token is stored and the link is shown once. Using it sets the
     password (which signs the member out everywhere) and uses up every open link for that member."""
 
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="password_resets", editable=False
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
     expires_at = models.DateTimeField(editable=False)
-    used_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(OneTimeLink.Meta):
         verbose_name = "password-reset link"
 
     def __str__(self) -> str:
         return f"Password reset for {self.member}"
-
-    def state(self, *, now=None) -> str:
-        if self.used_at:
-            return "used"
-        if self.expires_at <= (now or timezone.now()):
-            return "expired"
-        return "open"

@@ -1,3 +1,4 @@
+import base64
 from decimal import Decimal
 
 from django.conf import settings
@@ -251,6 +252,13 @@ class Generation(models.Model):
         """Seconds since the member submitted it, until it finished (or now)."""
         end = self.finished_at or timezone.now()
         return max(0, int((end - self.created_at).total_seconds()))
+
+    @property
+    def preview_data_uri(self) -> str | None:
+        """The latest preview, inline: the card's poll brings it, with no request of its own."""
+        if not self.preview or self.is_finished:
+            return None
+        return "data:image/webp;base64," + base64.b64encode(bytes(self.preview)).decode("ascii")
 
     @property
     def kb_received(self) -> int:

@@ -77,9 +77,12 @@ def generations_with_images() -> QuerySet[Generation]:
     )
 
 
-# A card shows only its model's name; the prices and JSON columns would be decoded for nothing.
+# A card shows only its model's name (and the page polls faster for a model that streams previews); the
+# prices and JSON columns would be decoded for nothing.
 _MODEL_COLUMNS_CARDS_SKIP = [
-    f"model__{field.name}" for field in ImageModel._meta.concrete_fields if field.name not in ("id", "name")
+    f"model__{field.name}"
+    for field in ImageModel._meta.concrete_fields
+    if field.name not in ("id", "name", "supports_streaming")
 ]
 
 

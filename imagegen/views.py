@@ -54,6 +54,7 @@ def generate(request):
             "form": form,
             "generations": generations,
             "live": _any_running(generations),
+            "poll_every": _poll_every(generations),
             "worker_missing": selectors.generations_wait_for_a_worker(generations=generations),
         }
         return render(request, "imagegen/generate.html", context)
@@ -75,11 +76,19 @@ def generate(request):
                 next_form = _generate_form(
                     request, initial=_initial_after_submit(form), model_list=form.model_list
                 )
-                context = {"form": next_form, "new_generation": generation}
+                context = {
+                    "form": next_form,
+                    "new_generation": generation,
+                    "poll_every": _poll_every([generation]),
+                }
                 return render(request, "imagegen/generate.html#form_after_submit", context)
             # The form on the page already holds what was sent: leave it be (no re-render, the cheapest
             # answer to a burst of submissions), give it a new submission key and put the card on top.
-            context = {"new_generation": generation, "next_submission_key": new_submission_key()}
+            context = {
+                "new_generation": generation,
+                "next_submission_key": new_submission_key(),
+                "poll_every": _poll_every([generation]),
+            }
             return reswap(render(request, "imagegen/generate.html#submitted", context), "none")
     template = "imagegen/generate.html#generate_form" if request.htmx else "imagegen/generate.html"
     context = {
@@ -116,6 +125,13 @@ def _any_running(generations) -> bool:
     return any(not generation.is_finished for generation in generations)
 
 
+def _poll_every(generations) -> str:
+    """How often the page asks for its running cards: twice as often while a model that streams previews
+    runs, so a preview shows within half a second of arriving (bench/bench_previews.py)."""
+    streaming = any(not g.is_finished and g.model.supports_streaming for g in generations)
+    return "250ms" if streaming else "500ms"
+
+
 @require_GET
 def generation_card(request, pk: int):
     generation = selectors.generation_get(viewer=request.user, pk=pk)
@@ -131,6 +147,7 @@ def generation_updates(request):
     context = {
         "generations": generations,
         "live": _any_running(generations),
+        "poll_every": _poll_every(generations),
         "worker_missing": selectors.generations_wait_for_a_worker(generations=generations),
     }
     return render(request, "imagegen/generate.html#updates", context)
@@ -153,7 +170,8 @@ def generation_retry(request, pk: int):
         return retarget(reswap(response, "outerHTML"), f"#generation-{original.pk}")
     if not request.htmx:
         return redirect("imagegen:generate")
-    return render(request, "imagegen/generate.html#retried", {"generation": generation})
+    context = {"generation": generation, "poll_every": _poll_every([generation])}
+    return render(request, "imagegen/generate.html#retried", context)
 
 
 @require_POST

@@ -1,14 +1,18 @@
 """Progress of a running generation: events from its request threads, written to its row a few times a
 second by one writer thread per process, so the page's poll can show each card's stage live."""
 
+import io
 import logging
 import threading
-import time
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
+from PIL import Image as PILImage
 
 import openrouter
+from core import image_formats
+from gallery import files
 from imagegen.models import Generation
 from imagegen.services.retry import with_database_retry
 
@@ -18,6 +22,8 @@ PROGRESS_FLUSH_SECONDS = 0.25
 # Bytes of a response that arrive with no text: the image's base64 is streaming in.
 RECEIVING_THRESHOLD_BYTES = 16 * 1024
 TEXT_LIMIT = 20_000
+# A preview fills the card's picture area; small, as it rides in every poll while the card runs.
+PREVIEW_LONG_SIDE = 320
 
 
 class ProgressRecorder:
@@ -46,6 +52,7 @@ class ProgressRecorder:
         self._text_bytes = dict.fromkeys(self._requests, 0)
         self._reasoning: dict[str, str] = dict.fromkeys(self._requests, "")
         self._text: dict[str, str] = dict.fromkeys(self._requests, "")
+        self._preview: bytes | None = None
         self._dirty = False
         self._sent_recorded = False
 
@@ -62,6 +69,9 @@ class ProgressRecorder:
         key = str(index)
         if isinstance(event, openrouter.RequestSending):
             self._record_sent()
+        if isinstance(event, openrouter.PreviewReceived):
+            self._take_preview(event)
+            return
         with self._lock:
             state = self._requests[key]
             shown_before = self._shown(state)
@@ -97,6 +107,17 @@ class ProgressRecorder:
                 case _:
                     pass
             self._dirty = True
+
+    def _take_preview(self, event: openrouter.PreviewReceived) -> None:
+        """Keep the latest preview, shrunk to a small WebP, and have it written at once: the card shows
+        it at its next poll. Outside the lock: shrinking takes a few milliseconds."""
+        preview = preview_webp(event.data)
+        if preview is None:
+            return
+        with self._lock:
+            self._preview = preview
+            self._dirty = True
+        _progress_writer.wake()
 
     @staticmethod
     def _shown(state: dict) -> tuple:
@@ -161,6 +182,8 @@ class ProgressRecorder:
                 "reasoning": "\n\n".join(text for text in self._reasoning.values() if text),
                 "text": "\n\n".join(text for text in self._text.values() if text),
             }
+            if self._preview is not None:
+                fields["preview"] = self._preview
         now = timezone.now()
         try:
             Generation.objects.filter(pk=self.generation_id, status=Generation.Status.RUNNING).update(
@@ -171,6 +194,19 @@ class ProgressRecorder:
             with self._lock:
                 self._dirty = True
             connection.close()
+
+
+def preview_webp(data: bytes) -> bytes | None:
+    """A streamed preview as a small WebP for the card, or None if it is not a picture Easel would keep
+    (a missed preview is only a missed glimpse: the image itself is checked in full when it arrives)."""
+    try:
+        with PILImage.open(io.BytesIO(data), formats=list(image_formats.PILLOW_FORMATS)) as source:
+            if source.width * source.height > settings.MAX_IMAGE_PIXELS:
+                return None
+        return files.make_thumbnail(data, long_side=PREVIEW_LONG_SIDE).data
+    except Exception:
+        logger.info("A preview could not be read; the card keeps its previous one", exc_info=True)
+        return None
 
 
 class _ProgressWriter:
@@ -184,6 +220,7 @@ class _ProgressWriter:
         self._lock = threading.Lock()
         self._recorders: set[ProgressRecorder] = set()
         self._running = False
+        self._woken = threading.Event()
 
     def add(self, recorder: ProgressRecorder) -> None:
         with self._lock:
@@ -196,10 +233,15 @@ class _ProgressWriter:
         with self._lock:
             self._recorders.discard(recorder)
 
+    def wake(self) -> None:
+        """Write now rather than at the next tick (a preview: the member is watching for it)."""
+        self._woken.set()
+
     def _write_until_idle(self) -> None:
         try:
             while True:
-                time.sleep(PROGRESS_FLUSH_SECONDS)
+                self._woken.wait(PROGRESS_FLUSH_SECONDS)
+                self._woken.clear()
                 with self._lock:
                     recorders = list(self._recorders)
                     if not recorders:

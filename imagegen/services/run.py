@@ -45,7 +45,8 @@ def settlement_fields(*, cost_usd: Decimal | None) -> dict:
     charge): the reservation is released either way. Update these together with the final status, in
     the same statement, so no moment counts both or neither.
     """
-    return {"cost_usd": money.stored(cost_usd), "reserved_usd": Decimal(0)}
+    # The preview was progress only: the finished card shows the image (or why there is none).
+    return {"cost_usd": money.stored(cost_usd), "reserved_usd": Decimal(0), "preview": None}
 
 
 def generations_heartbeat(*, worker_id: str) -> int:
@@ -124,6 +125,7 @@ def _claim(generation_id: int, worker_id: str) -> Generation | None:
         heartbeat_at=now,
         started_at=now,
         attempts=F("attempts") + 1,
+        preview=None,  # an earlier attempt's preview is not this attempt's picture
         updated_at=now,
     )
     if claimed != 1:

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 import openrouter
@@ -173,13 +174,13 @@ class ImageModelAdmin(admin.ModelAdmin):
     def enable_models(self, request, queryset):
         count = queryset.filter(missing_upstream=False).update(enabled=True)
         models_ensure_default()
-        self.message_user(request, f"Enabled {count} models.")
+        self.message_user(request, ngettext("Enabled %d model.", "Enabled %d models.", count) % count)
 
     @admin.action(description="Disable selected models")
     def disable_models(self, request, queryset):
         count = queryset.update(enabled=False)
         models_ensure_default()
-        self.message_user(request, f"Disabled {count} models.")
+        self.message_user(request, ngettext("Disabled %d model.", "Disabled %d models.", count) % count)
 
     @admin.action(description="Make the selected model the default")
     def make_default(self, request, queryset):
@@ -249,11 +250,11 @@ class GenerationAdmin(admin.ModelAdmin):
 
     @admin.display(description="Cost", ordering="cost_usd")
     def cost(self, generation: Generation) -> str:
-        return "" if generation.cost_usd is None else usd(generation.cost_usd)
+        return "" if generation.cost_usd is None else usd(generation.cost_usd, price=True)
 
     @admin.display(description="Reserved", ordering="reserved_usd")
     def reserved(self, generation: Generation) -> str:
-        return usd(generation.reserved_usd) if generation.reserved_usd else ""
+        return usd(generation.reserved_usd, price=True) if generation.reserved_usd else ""
 
     @admin.display(description="Latency (s)")
     def latency(self, generation: Generation) -> str:

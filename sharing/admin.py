@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils.translation import ngettext
 
 from sharing import services
 from sharing.models import RateLimitCounter, ShareLink, ShareVisit
@@ -44,12 +45,15 @@ class ShareLinkAdmin(admin.ModelAdmin):
             services.link_revoke(link=link, reason=f"Revoked by {request.user.get_username()} (admin)")
             for link in queryset
         )
-        self.message_user(request, f"{revoked} link(s) revoked.", messages.SUCCESS)
+        self.message_user(
+            request, ngettext("Revoked %d link.", "Revoked %d links.", revoked) % revoked, messages.SUCCESS
+        )
 
 
 @admin.register(RateLimitCounter)
 class RateLimitCounterAdmin(admin.ModelAdmin):
-    """Deleting a counter lifts that block at once, e.g. for an office behind one address."""
+    """Deleting a counter lifts that block at once, e.g. for an office behind one address. Plumbing, so
+    not on the admin index: reached from Share links → "Rate-limit blocks"."""
 
     list_display = ["scope", "key", "count", "window_start"]
     list_filter = ["scope"]
@@ -57,4 +61,7 @@ class RateLimitCounterAdmin(admin.ModelAdmin):
     readonly_fields = ["scope", "key", "count", "window_start"]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_module_permission(self, request):
         return False

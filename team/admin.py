@@ -1,11 +1,14 @@
 """Admin for team controls: members with their budgets, and invites. (The generation log is imagegen's.)"""
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
-from django.urls import reverse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
 from core.money import usd
 from team import selectors, services
@@ -34,6 +37,7 @@ class MemberAdmin(UserAdmin):
     """Django's User admin (add members, mark staff) with the member's monthly budget inline."""
 
     inlines = [MemberBudgetInline]
+    change_form_template = "admin/team/member/change_form.html"
     list_display = ["username", "email", "is_staff", "is_active", "budget_column", "last_login"]
     list_select_related = ["budget"]
     actions = ["make_password_reset_link", "unlock_sign_in"]
@@ -64,9 +68,34 @@ class MemberAdmin(UserAdmin):
         cleared = services.member_sign_in_unlock(usernames=usernames)
         self.message_user(
             request,
-            f"Unlocked sign-in for {', '.join(usernames)} ({cleared} failure record{'s' if cleared != 1 else ''} cleared).",
+            f"Unlocked sign-in for {', '.join(usernames)} "
+            + ngettext("(%d failure record cleared).", "(%d failure records cleared).", cleared) % cleared,
             messages.SUCCESS,
         )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The member's budget beside this month's spend, and any sign-in lockout, above the form."""
+        member = self.get_object(request, object_id)
+        if member is not None:
+            extra_context = {
+                **(extra_context or {}),
+                "budget": selectors.member_budget_status(member=member),
+                "month_label": selectors.month_containing().label,
+                "sign_in_failures": selectors.member_sign_in_failures(username=member.get_username()),
+                "lockout_limit": settings.AXES_FAILURE_LIMIT,
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        unlock = self.admin_site.admin_view(require_POST(self.unlock_view))
+        return [path("<int:member_id>/unlock/", unlock, name="auth_user_unlock"), *super().get_urls()]
+
+    def unlock_view(self, request, member_id: int):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        member = get_object_or_404(User, pk=member_id)
+        self.unlock_sign_in(request, User.objects.filter(pk=member.pk))
+        return redirect(reverse("admin:auth_user_change", args=[member.pk]))
 
     @admin.display(description="Monthly budget", ordering="budget__monthly_limit_usd")
     def budget_column(self, member) -> str:
@@ -98,7 +127,9 @@ class InviteAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke the selected open invites")
     def revoke(self, request, queryset):
         revoked = services.invites_revoke(invites=queryset)
-        self.message_user(request, f"Revoked {revoked} open invite{'s' if revoked != 1 else ''}.")
+        self.message_user(
+            request, ngettext("Revoked %d open invite.", "Revoked %d open invites.", revoked) % revoked
+        )
 
     def add_view(self, request, form_url="", extra_context=None):
         """“Add” creates an invite link and shows it this once: only its hash is kept."""
@@ -143,4 +174,6 @@ class PasswordResetAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke the selected open links")
     def revoke(self, request, queryset):
         revoked = services.password_resets_revoke(resets=queryset)
-        self.message_user(request, f"Revoked {revoked} open link{'s' if revoked != 1 else ''}.")
+        self.message_user(
+            request, ngettext("Revoked %d open link.", "Revoked %d open links.", revoked) % revoked
+        )

@@ -68,7 +68,7 @@ def test_the_log_shows_totals_of_every_generation_listed(admin_client, log):
         "generations": "7",
         "images_requested": "10",
         "images_stored": "4",
-        "cost": "$0.1374",
+        "cost": "$0.14",  # a total: dollars and cents
         "reserved": "$0.06",
         "average_latency": f"{(4 + 10 + 1 + 2 + 30 + 6) / 6:.1f} s",
     }
@@ -80,19 +80,19 @@ def test_totals_follow_the_filters_and_the_prompt_search(admin_client, log, memb
         "generations": "3",
         "images_requested": "5",
         "images_stored": "4",
-        "cost": "$0.1374",
+        "cost": "$0.14",  # a total: dollars and cents
         "reserved": "$0.00",
         "average_latency": "6.7 s",
     }
     html = admin_client.get(f"/admin/imagegen/generation/?member__id__exact={member.pk}").content.decode()
     assert totals(html)["generations"] == "3"
-    assert totals(html)["cost"] == "$0.1074"
+    assert totals(html)["cost"] == "$0.11"
     model = log[GEMINI]
     html = admin_client.get(f"/admin/imagegen/generation/?model__id__exact={model.pk}").content.decode()
     assert totals(html)["generations"] == "3"
     html = admin_client.get("/admin/imagegen/generation/?q=red").content.decode()
     assert totals(html)["generations"] == "2"
-    assert totals(html)["cost"] == "$0.1074"
+    assert totals(html)["cost"] == "$0.11"
     html = admin_client.get(
         "/admin/imagegen/generation/?created_at__year=2026&created_at__month=8"
     ).content.decode()

@@ -115,7 +115,10 @@ def test_a_price_change_is_reported_old_to_new(openrouter_standin, image_models,
     gemini.refresh_from_db()
     assert gemini.providers[0]["pricing"][0]["cost_usd"] == "0.0387"
     assert report.price_changes == [
-        (GEMINI, "$0.03 an image; $0.0000774 a reference → $0.0387 an image; $0.0000774 a reference")
+        (
+            GEMINI,
+            "$0.03 an image; $0.0774 per 1,000 references → $0.0387 an image; $0.0774 per 1,000 references",
+        )
     ]
     assert any(line.startswith(f"Prices of {GEMINI}: $0.03 an image") for line in report.lines())
     html = admin_client.get(reverse("admin:imagegen_imagemodel_changelist")).content.decode()

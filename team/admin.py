@@ -38,6 +38,15 @@ class MemberAdmin(UserAdmin):
 
     inlines = [MemberBudgetInline]
     change_form_template = "admin/team/member/change_form.html"
+    # Easel has members and staff: no groups, no per-permission lists (Django's widget for them also
+    # fails axe).
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        ("Personal info", {"fields": ["first_name", "last_name", "email"]}),
+        ("Access", {"fields": ["is_active", "is_staff", "is_superuser"]}),
+        ("Important dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    list_filter = ["is_staff", "is_superuser", "is_active"]
     list_display = ["username", "email", "is_staff", "is_active", "budget_column", "last_login"]
     list_select_related = ["budget"]
     actions = ["make_password_reset_link", "unlock_sign_in"]

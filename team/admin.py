@@ -18,6 +18,31 @@ from team.models import Invite, MemberBudget, PasswordReset
 User = get_user_model()
 
 
+# --- links shown once ---------------------------------------------------------------------------------
+# A new invite or reset link is shown on a page of its own after a redirect (POST, redirect, GET), so a
+# refresh shows that page again instead of making another link. The link itself never goes in a URL: the
+# session holds it for exactly one display, then it is gone (Easel keeps only its hash).
+SHOWN_ONCE = "team_link_shown_once"
+
+
+def _show_once(request, *, kind: str, pk: int, link: str, page: str):
+    request.session[SHOWN_ONCE] = {"kind": kind, "pk": pk, "link": link}
+    return redirect(reverse(page, args=[pk]))
+
+
+def _take_shown(request, *, kind: str, pk: int) -> str | None:
+    held = request.session.get(SHOWN_ONCE)
+    if not held or (held.get("kind"), held.get("pk")) != (kind, pk):
+        return None
+    del request.session[SHOWN_ONCE]
+    return held["link"]
+
+
+def _no_store(response):
+    response["Cache-Control"] = "private, no-store"  # the page may hold the only copy of the link
+    return response
+
+
 # --- members and their budgets ---------------------------------------------------------------------
 
 
@@ -57,19 +82,11 @@ class MemberAdmin(UserAdmin):
         if queryset.count() != 1:
             self.message_user(request, "Select exactly one member to make a reset link for.", messages.ERROR)
             return None
-        member = queryset.get()
-        reset, token = services.password_reset_create(member=member, created_by=request.user)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": PasswordReset._meta,
-            "title": f"Password-reset link for {member.get_username()}",
-            "reset": reset,
-            "link": request.build_absolute_uri(reverse("team:password_reset", args=[token])),
-            "changelist_url": reverse("admin:auth_user_changelist"),
-        }
-        response = render(request, "admin/team/passwordreset/created.html", context)
-        response["Cache-Control"] = "private, no-store"  # the only place the link exists
-        return response
+        reset, token = services.password_reset_create(member=queryset.get(), created_by=request.user)
+        link = request.build_absolute_uri(reverse("team:password_reset", args=[token]))
+        return _show_once(
+            request, kind="reset", pk=reset.pk, link=link, page="admin:team_passwordreset_created"
+        )
 
     @admin.action(description="Unlock sign-in (after too many failed tries)")
     def unlock_sign_in(self, request, queryset):
@@ -154,13 +171,29 @@ class InviteAdmin(admin.ModelAdmin):
         }
         if form.is_bound and form.is_valid():
             invite, token = services.invite_create(created_by=request.user, note=form.cleaned_data["note"])
-            context.update(
-                title="Invite link created",
-                invite=invite,
-                link=request.build_absolute_uri(reverse("team:invite", args=[token])),
+            link = request.build_absolute_uri(reverse("team:invite", args=[token]))
+            return _show_once(
+                request, kind="invite", pk=invite.pk, link=link, page="admin:team_invite_created"
             )
-            return render(request, "admin/team/invite/created.html", context)
         return render(request, "admin/team/invite/create.html", context, status=422 if form.is_bound else 200)
+
+    def get_urls(self):
+        created = self.admin_site.admin_view(self.created_view)
+        return [path("<int:pk>/created/", created, name="team_invite_created"), *super().get_urls()]
+
+    def created_view(self, request, pk: int):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        invite = get_object_or_404(Invite, pk=pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Invite link created",
+            "invite": invite,
+            "link": _take_shown(request, kind="invite", pk=invite.pk),
+            "changelist_url": reverse("admin:team_invite_changelist"),
+        }
+        return _no_store(render(request, "admin/team/invite/created.html", context))
 
 
 @admin.register(PasswordReset)
@@ -175,6 +208,24 @@ class PasswordResetAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def get_urls(self):
+        created = self.admin_site.admin_view(self.created_view)
+        return [path("<int:pk>/created/", created, name="team_passwordreset_created"), *super().get_urls()]
+
+    def created_view(self, request, pk: int):
+        if not self.admin_site.get_model_admin(User).has_change_permission(request):
+            raise PermissionDenied
+        reset = get_object_or_404(PasswordReset.objects.select_related("member"), pk=pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Password-reset link for {reset.member.get_username()}",
+            "reset": reset,
+            "link": _take_shown(request, kind="reset", pk=reset.pk),
+            "changelist_url": reverse("admin:auth_user_changelist"),
+        }
+        return _no_store(render(request, "admin/team/passwordreset/created.html", context))
 
     @admin.display(description="State")
     def state_column(self, reset: PasswordReset) -> str:

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from imagegen.models import Generation
 from team import services as team_services
+from team.models import Invite
 from tests.fixtures.axe import axe_violations
 from tests.fixtures.browser import log_in
 
@@ -112,3 +113,25 @@ def test_axe_finds_nothing_on_the_team_pages(live_server, page, browser, staff, 
     for path in (reverse("team:dashboard"), reverse("team:password_change")):
         page.goto(live_server.url + path)
         assert axe_violations(page) == [], path
+
+
+def test_the_invite_link_is_copied_with_a_button_and_a_refresh_makes_no_second_invite(
+    live_server, page, staff
+):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    log_in(page, live_server.url, "sam")
+    page.goto(live_server.url + reverse("admin:team_invite_add"))
+    page.get_by_label("Who is it for? (optional)").fill("Ana")
+    page.get_by_role("button", name="Create invite link").click()
+    link = page.get_by_label("Invite link").input_value()
+    assert "/invite/" in link
+    assert link not in page.url
+    assert axe_violations(page) == []
+
+    page.get_by_role("button", name="Copy link").click()
+
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    assert page.evaluate("() => navigator.clipboard.readText()") == link
+    page.reload()
+    expect(page.get_by_text("was shown once")).to_be_visible()
+    assert Invite.objects.count() == 1

@@ -18,7 +18,7 @@ class ShareVisitInline(admin.TabularInline):
 @admin.register(ShareLink)
 class ShareLinkAdmin(admin.ModelAdmin):
     list_display = ["__str__", "kind", "created_by", "created_at", "expires_at", "revoked_at", "view_count"]
-    list_filter = ["kind", "allow_download", "show_details"]
+    list_filter = ["kind", "allow_download", "show_details", "show_cost"]
     search_fields = ["label", "created_by__username"]
     # The token can't be shown (only its hash is stored) and links are made from the gallery, not here.
     readonly_fields = [

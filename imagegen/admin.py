@@ -47,8 +47,8 @@ DISCOVERED = [
     "providers_table",
     "prices",
     "supports_streaming",
-    "input_modalities",
-    "output_modalities",
+    "takes",
+    "makes",
     "synced_at",
     "last_seen_upstream",
 ]
@@ -114,6 +114,14 @@ class ImageModelAdmin(admin.ModelAdmin):
     def offered(self, model: ImageModel):
         offer = model.offer()
         return _descriptor_table(offer.parameters, offer.overridden_parameters)
+
+    @admin.display(description="Takes")
+    def takes(self, model: ImageModel) -> str:
+        return ", ".join(model.input_modalities) or "—"
+
+    @admin.display(description="Makes")
+    def makes(self, model: ImageModel) -> str:
+        return ", ".join(model.output_modalities) or "—"
 
     @admin.display(description="Providers")
     def providers_table(self, model: ImageModel):

@@ -34,6 +34,8 @@ def test_ratios_and_sizes_are_checkbox_lists_of_what_openrouter_describes(image_
     assert 'name="parameters_override"' not in page
     assert 'name="pricing_override"' not in page
     assert "{&quot;type&quot;" not in page, "no JSON to type"
+    assert "[&quot;image&quot;" not in page, "modalities in words, not a JSON list"
+    assert "image, text" in page
 
 
 def test_unticking_values_narrows_what_members_can_pick_and_is_marked_as_an_override(

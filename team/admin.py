@@ -102,11 +102,13 @@ class MemberAdmin(UserAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """The member's budget beside this month's spend, and any sign-in lockout, above the form."""
         member = self.get_object(request, object_id)
+        month = selectors.month_containing()
         if member is not None:
             extra_context = {
                 **(extra_context or {}),
                 "budget": selectors.member_budget_status(member=member),
-                "month_label": selectors.month_containing().label,
+                "month_label": month.label,
+                "spend": selectors.member_month_spend(member=member, month=month),
                 "sign_in_failures": selectors.member_sign_in_failures(username=member.get_username()),
                 "lockout_limit": settings.AXES_FAILURE_LIMIT,
             }

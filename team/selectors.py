@@ -156,6 +156,17 @@ def _budget_status(*, member, limit: Decimal | None) -> BudgetStatus:
     )
 
 
+def member_month_spend(*, member, month: Month) -> tuple[Decimal, Decimal]:
+    """(settled costs, open reservations) of the member's generations this month: together, what counts
+    against the budget (member_month_used)."""
+    totals = (
+        month.generations()
+        .filter(member=member)
+        .aggregate(spent=Sum("cost_usd"), reserved=Sum("reserved_usd"))
+    )
+    return stored(totals["spent"] or ZERO), stored(totals["reserved"] or ZERO)
+
+
 def member_sign_in_failures(*, username: str) -> int:
     """Failed sign-ins django-axes holds against this username (a lockout at AXES_FAILURE_LIMIT)."""
     attempts = AccessAttempt.objects.filter(username=username)

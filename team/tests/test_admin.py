@@ -129,7 +129,8 @@ def test_a_members_page_shows_the_budget_beside_this_months_spend_above_the_form
         html = admin_client.get(f"/admin/auth/user/{member.pk}/change/").content.decode()
 
     assert summary_figure(html, "budget") == "$20.00"
-    assert summary_figure(html, "spent") == "$1.73"
+    assert summary_figure(html, "spent") == "$1.23"  # settled this month
+    assert summary_figure(html, "reserved") == "$0.50"  # in progress: it counts against the budget too
     assert summary_figure(html, "left") == "$18.27"
     assert "July 2026" in html
     # Near the top: before the form's first field.

@@ -183,7 +183,12 @@ def member_pages(world: dict) -> list[tuple[str, str]]:
     ]
 
 
-def admin_pages(world: dict) -> list[tuple[str, str]]:
+def _create_invite(page) -> None:
+    page.get_by_role("button", name="Create invite link").click()
+    page.wait_for_url(lambda url: url.endswith("/created/"))
+
+
+def admin_pages(world: dict) -> list[tuple]:
     return [
         ("admin-index", "/admin/"),
         ("admin-models", "/admin/imagegen/imagemodel/"),
@@ -193,6 +198,8 @@ def admin_pages(world: dict) -> list[tuple[str, str]]:
         ("admin-members", "/admin/auth/user/"),
         ("admin-invites", "/admin/team/invite/"),
         ("admin-invite-create", "/admin/team/invite/add/"),
+        # The page that shows a new invite link once: reached by submitting the form.
+        ("admin-invite-created", "/admin/team/invite/add/", _create_invite),
         ("team", "/team/"),
         ("password-change", "/account/password/"),
     ]
@@ -236,10 +243,12 @@ def shoot(base_url: str, world: dict, out: Path, dark: bool, only: list[str]) ->
                     page.get_by_label("Password").fill(PASSWORD)
                     page.get_by_role("button", name="Log in").click()
                     page.wait_for_url(lambda url: "/login/" not in url)
-                for name, path in pages:
+                for name, path, *then in pages:
                     if only and name not in only:
                         continue
                     page.goto(base_url + path)
+                    for step in then:
+                        step(page)
                     page.wait_for_load_state("load")
                     target = out / f"{name}-{size_name}{'-dark' if dark else ''}.png"
                     page.screenshot(path=target, full_page=True)

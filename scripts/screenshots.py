@@ -177,6 +177,7 @@ def member_pages(world: dict) -> list[tuple[str, str]]:
         ("collection", f"/gallery/collections/{world['coast'].pk}/"),
         ("collection-empty", f"/gallery/collections/{world['empty'].pk}/"),
         ("trash", "/gallery/trash/"),
+        ("share-create", f"/shared/new/?image={image.pk}"),
         ("share-links", "/shared/"),
         ("share-link", f"/shared/{link.link.pk}/"),
         ("not-found", "/gallery/images/999999/"),

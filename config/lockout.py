@@ -53,7 +53,7 @@ def lockout_message(ends_at: datetime, *, now: datetime | None = None) -> tuple[
     """The sentence for the form, and the seconds until then (for Retry-After)."""
     seconds = max(1, math.ceil((ends_at - (now or timezone.now())).total_seconds()))
     minutes = max(1, math.ceil(seconds / 60))
-    at = time_format(timezone.localtime(ends_at), "H:i")
+    at = time_format(timezone.localtime(ends_at), "TIME_FORMAT")  # core/formats: 24-hour
     text = (
         "Too many failed sign-ins for this username or from your network. "
         f"Try again at {at} (in {minutes} minute{'s' if minutes != 1 else ''}), "

@@ -157,6 +157,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.easel",
             ],
+            # The one money format (usd, usd_price) in every template.
+            "builtins": ["config.templatetags.easel_formats"],
         },
     },
 ]
@@ -238,6 +240,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("EASEL_TIME_ZONE", "UTC")
 USE_I18N = False
+# One date format on every page and in the admin (core/formats/): "2 Dec 2026", "2 Dec 2026, 11:51".
+FORMAT_MODULE_PATH = ["core.formats"]
 USE_TZ = True
 
 # --- Static files (whitenoise) and media (Django storage: disk, or S3-compatible) -----------------

@@ -1,8 +1,8 @@
 """US dollar amounts: rounding them as the money columns hold them, and showing them.
 
-Shown amounts are whole cents where that is exact, otherwise up to four decimals: image prices are
-fractions of a cent apart ($0.0387 a picture), so rounding every amount to cents would make a refusal
-read "$0.04 left, this costs $0.04".
+One format everywhere: totals, spends and budgets in dollars and cents ("$1.23"). A unit price keeps up
+to four decimals where cents would hide it: image prices are fractions of a cent apart ($0.0387 a
+picture), so an estimate or a refusal rounded to cents would read "$0.04 left, this costs $0.04".
 """
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -23,15 +23,16 @@ def stored(amount: Decimal | None, *, rounding: str = ROUND_HALF_UP) -> Decimal 
     return None if amount is None else Decimal(amount).quantize(MICRO, rounding)
 
 
-def usd(amount: Decimal | None) -> str:
-    """$1.50, $0.0387, $1,234.50: cents where exact (and from $100 up), otherwise up to four decimals."""
+def usd(amount: Decimal | None, *, price: bool = False) -> str:
+    """$1.23, $1,234.50 (cents, half up); with `price`, up to four decimals where cents are not exact:
+    $0.0387, $0.015. No amount is a dash."""
     if amount is None:
         return "—"
     sign = "-" if amount < 0 else ""
-    amount = abs(amount)
-    if amount == amount.quantize(CENT) or amount >= 100:
+    amount = abs(Decimal(amount))
+    if not price or amount == amount.quantize(CENT) or amount >= 100:
         return f"{sign}${amount.quantize(CENT, ROUND_HALF_UP):,}"
-    shown = amount.quantize(TEN_THOUSANDTH, ROUND_HALF_UP)
+    shown = amount.quantize(TEN_THOUSANDTH, ROUND_HALF_UP).normalize()
     if shown == shown.quantize(CENT):
         shown = shown.quantize(CENT)
-    return f"{sign}${shown:,}"
+    return f"{sign}${shown:,f}"

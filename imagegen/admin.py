@@ -1,52 +1,22 @@
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 import openrouter
 from core.money import usd
-from imagegen import capabilities, parameters, selectors
+from gallery.models import Image
+from imagegen import admin_forms, capabilities, parameters, selectors
 from imagegen.client import openrouter_client
 from imagegen.model_sync import model_make_default, models_ensure_default, models_sync
-from imagegen.models import Generation, GenerationReference, ImageModel
-
-
-class ImageModelForm(forms.ModelForm):
-    class Meta:
-        model = ImageModel
-        fields = [
-            "openrouter_id",
-            "name",
-            "description",
-            "enabled",
-            "is_default",
-            "sort_order",
-            "parameters_override",
-            "pricing_override",
-            "missing_upstream",
-        ]
-
-    def clean_parameters_override(self):
-        try:
-            return capabilities.checked_parameters_override(self.cleaned_data["parameters_override"])
-        except capabilities.OverrideError as error:
-            raise forms.ValidationError(str(error)) from None
-
-    def clean_pricing_override(self):
-        try:
-            return capabilities.checked_pricing_override(self.cleaned_data["pricing_override"])
-        except capabilities.OverrideError as error:
-            raise forms.ValidationError(str(error)) from None
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("is_default") and not cleaned.get("enabled"):
-            self.add_error("is_default", "The default model must be enabled.")
-        return cleaned
+from imagegen.models import Generation, ImageModel, error_kind_label
 
 
 def _descriptor_words(capability: openrouter.Capability) -> str:
@@ -77,8 +47,8 @@ DISCOVERED = [
     "providers_table",
     "prices",
     "supports_streaming",
-    "input_modalities",
-    "output_modalities",
+    "takes",
+    "makes",
     "synced_at",
     "last_seen_upstream",
 ]
@@ -86,7 +56,7 @@ DISCOVERED = [
 
 @admin.register(ImageModel)
 class ImageModelAdmin(admin.ModelAdmin):
-    form = ImageModelForm
+    form = admin_forms.ImageModelForm
     list_display = [
         "name",
         "openrouter_id",
@@ -110,9 +80,23 @@ class ImageModelAdmin(admin.ModelAdmin):
             "What OpenRouter says (read-only, kept by “Sync from OpenRouter”)",
             {"fields": [*DISCOVERED, "missing_upstream"]},
         ),
-        ("Admin override (a sync never changes it)", {"fields": ["parameters_override", "pricing_override"]}),
     ]
     change_list_template = "admin/imagegen/imagemodel/change_list.html"
+
+    def get_fieldsets(self, request, obj=None):
+        override = (
+            "Admin override (a sync never changes it; ticks and a price, marked “override” wherever they apply)",
+            {"fields": admin_forms.override_fields(obj)},
+        )
+        return [*self.fieldsets, override]
+
+    def get_changelist_form(self, request, **kwargs):
+        return admin_forms.ImageModelRowForm
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The override's checkboxes are made per model by the form itself, not from the model's fields.
+        kwargs["fields"] = [*admin_forms.ImageModelForm.Meta.fields, admin_forms.PRICE_FIELD]
+        return super().get_form(request, obj, change, **kwargs)
 
     @admin.display(description="Prices")
     def price_column(self, model: ImageModel) -> str:
@@ -130,6 +114,14 @@ class ImageModelAdmin(admin.ModelAdmin):
     def offered(self, model: ImageModel):
         offer = model.offer()
         return _descriptor_table(offer.parameters, offer.overridden_parameters)
+
+    @admin.display(description="Takes")
+    def takes(self, model: ImageModel) -> str:
+        return ", ".join(model.input_modalities) or "—"
+
+    @admin.display(description="Makes")
+    def makes(self, model: ImageModel) -> str:
+        return ", ".join(model.output_modalities) or "—"
 
     @admin.display(description="Providers")
     def providers_table(self, model: ImageModel):
@@ -173,13 +165,13 @@ class ImageModelAdmin(admin.ModelAdmin):
     def enable_models(self, request, queryset):
         count = queryset.filter(missing_upstream=False).update(enabled=True)
         models_ensure_default()
-        self.message_user(request, f"Enabled {count} models.")
+        self.message_user(request, ngettext("Enabled %d model.", "Enabled %d models.", count) % count)
 
     @admin.action(description="Disable selected models")
     def disable_models(self, request, queryset):
         count = queryset.update(enabled=False)
         models_ensure_default()
-        self.message_user(request, f"Disabled {count} models.")
+        self.message_user(request, ngettext("Disabled %d model.", "Disabled %d models.", count) % count)
 
     @admin.action(description="Make the selected model the default")
     def make_default(self, request, queryset):
@@ -211,49 +203,122 @@ class ImageModelAdmin(admin.ModelAdmin):
 # --- the generation log ------------------------------------------------------------------------------
 
 
-class GenerationReferenceInline(admin.TabularInline):
-    model = GenerationReference
-    extra = 0
-    can_delete = False
-    fields = ["position", "file_name", "mime_type", "width", "height", "byte_size", "source_image"]
-    readonly_fields = fields
+class ErrorKindFilter(admin.SimpleListFilter):
+    """The kinds of failure that happened, in words (no empty choice for generations without one)."""
+
+    title = "error kind"
+    parameter_name = "error_kind__exact"  # the error breakdown links here with this parameter
+
+    def lookups(self, request, model_admin):
+        kinds = (
+            Generation.objects.exclude(error_kind="")
+            .order_by("error_kind")
+            .values_list("error_kind", flat=True)
+        )
+        return [(kind, error_kind_label(kind)) for kind in kinds.distinct()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(error_kind=self.value()) if self.value() else queryset
+
+
+PROMPT_SHOWN = 60  # characters of the prompt in the log's column; the whole prompt is its tooltip
 
 
 @admin.register(Generation)
 class GenerationAdmin(admin.ModelAdmin):
-    """Every generation, read-only: filters, prompt search, cost and latency, totals and an error breakdown."""
+    """Every generation, read-only (a record of what was asked and charged): filters, prompt search, cost
+    and latency, totals and an error breakdown. Its columns fit a 1440-pixel screen beside the filters."""
 
     list_display = [
-        "id",
         "created_at",
+        "thumbnail",
+        "prompt_start",
         "member",
-        "model",
-        "status",
-        "error_kind",
-        "count",
+        "model_name",
+        "status_column",
+        "images",
         "cost",
-        "reserved",
         "latency",
     ]
-    list_filter = ["status", "model", "member", "created_at", "error_kind"]
+    list_display_links = ["created_at"]
+    list_filter = ["status", "model", "member", "created_at", ErrorKindFilter]
     search_fields = ["prompt"]
     date_hierarchy = "created_at"
     list_select_related = ["member", "model"]
-    inlines = [GenerationReferenceInline]
+
+    def get_queryset(self, request):
+        shown = Image.objects.filter(trashed_at__isnull=True).order_by("pk")
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("images", queryset=shown, to_attr="shown_images"))
+        )
 
     def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in Generation._meta.fields]
+        return [*(field.name for field in Generation._meta.fields), "references_table"]
+
+    @admin.display(description="References")
+    def references_table(self, generation: Generation):
+        """The reference images sent with it (a plain table: Django's inline leaves header cells empty)."""
+        references = generation.references.order_by("position")
+        if not references:
+            return "none"
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}×{}</td><td>{}</td></tr>",
+            (
+                (r.position + 1, r.file_name, r.mime_type, r.width, r.height, filesizeformat(r.byte_size))
+                for r in references
+            ),
+        )
+        head = format_html_join(
+            "", '<th scope="col">{}</th>', ((name,) for name in ("#", "File", "Type", "Size", "Bytes"))
+        )
+        table = '<table class="generation-references"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>'
+        return format_html(table, head, rows)
 
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Image")
+    def thumbnail(self, generation: Generation):
+        images = getattr(generation, "shown_images", [])
+        if not images:
+            return format_html('<span class="generation-thumb generation-thumb-none">{}</span>', "none")
+        return format_html(
+            '<img class="generation-thumb" src="{}" alt="" width="48" height="48" loading="lazy">',
+            reverse("gallery:image_file", args=[images[0].pk, "thumbnail"]),
+        )
+
+    @admin.display(description="Prompt", ordering="prompt")
+    def prompt_start(self, generation: Generation):
+        shown = Truncator(generation.prompt).chars(PROMPT_SHOWN)
+        return format_html('<span class="generation-prompt" title="{}">{}</span>', generation.prompt, shown)
+
+    @admin.display(description="Model", ordering="model__name")
+    def model_name(self, generation: Generation) -> str:
+        return generation.model.name
+
+    @admin.display(description="Status", ordering="status")
+    def status_column(self, generation: Generation) -> str:
+        status = generation.get_status_display()
+        return f"{status}: {error_kind_label(generation.error_kind)}" if generation.error_kind else status
+
+    @admin.display(description="Images")
+    def images(self, generation: Generation) -> str:
+        return f"{len(getattr(generation, 'shown_images', []))} of {generation.count}"
+
     @admin.display(description="Cost", ordering="cost_usd")
     def cost(self, generation: Generation) -> str:
-        return "" if generation.cost_usd is None else usd(generation.cost_usd)
-
-    @admin.display(description="Reserved", ordering="reserved_usd")
-    def reserved(self, generation: Generation) -> str:
-        return usd(generation.reserved_usd) if generation.reserved_usd else ""
+        if generation.cost_usd is not None:
+            return usd(generation.cost_usd, price=True)
+        return f"{usd(generation.reserved_usd, price=True)} reserved" if generation.reserved_usd else ""
 
     @admin.display(description="Latency (s)")
     def latency(self, generation: Generation) -> str:

@@ -51,8 +51,8 @@ class ModelChoiceField(forms.ModelChoiceField):
         if one is None:
             return model.name
         if one.is_range:
-            return f"{model.name} — up to {usd(one.high)} an image"
-        return f"{model.name} — {usd(one.high)} an image"
+            return f"{model.name} — up to {usd(one.high, price=True)} an image"
+        return f"{model.name} — {usd(one.high, price=True)} an image"
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 import openrouter
 from imagegen import capabilities, parameters
@@ -36,7 +37,10 @@ class SyncReport:
     seen: int = 0
 
     def lines(self) -> list[str]:
-        lines = [f"OpenRouter lists {self.seen} image models."]
+        lines = [
+            ngettext("OpenRouter lists %d image model.", "OpenRouter lists %d image models.", self.seen)
+            % self.seen
+        ]
         if self.created:
             lines.append(f"New (disabled unless enabled): {', '.join(self.created)}")
         if self.enabled:

@@ -3,6 +3,8 @@ members see; and plain words for a model's prices and for what a sync finds it n
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import openrouter
 from core.money import usd
 
@@ -46,6 +48,7 @@ def values_no_longer_offered(old: openrouter.Capability, new: openrouter.Capabil
 
 
 _UNITS = {"image": "an image", "megapixel": "per megapixel", "token": "per token", "request": "a request"}
+_PLURALS = {"image": "images", "megapixel": "megapixels", "token": "tokens", "request": "requests"}
 _BILLABLES = {
     "output_image": "",
     "output_text": " of text out",
@@ -55,17 +58,31 @@ _BILLABLES = {
     "input_font": " of font",
     "request": "",
 }
+# Token prices read per million tokens, as OpenRouter lists them; another price under a hundredth of a
+# cent per thousand, so no price needs more than four decimals.
+_PER_MILLION, _PER_THOUSAND = Decimal(1_000_000), Decimal(1000)
+_SMALLEST_SHOWN = Decimal("0.0001")
 
 
 def line_words(line: openrouter.PricingLine) -> str:
-    """ "$0.03 an image (1K)", "$0.000005 per token of prompt": one pricing line for people."""
-    unit = _UNITS.get(line.unit, f"per {line.unit}")
+    """ "$0.03 an image (1K)", "$5.00 per 1M tokens of prompt", "$0.0774 per 1,000 references": one
+    pricing line for people."""
     what = _BILLABLES.get(line.billable, f" of {line.billable.replace('_', ' ')}")
-    if unit in ("an image", "a request") and what:
-        unit = f"a {what.strip().removeprefix('of ')}"
-        what = ""
-    cost = f"${line.cost_usd:f}".rstrip("0").rstrip(".") if line.cost_usd < 1 else usd(line.cost_usd)
-    return f"{cost} {unit}{what}" + (f" ({line.variant})" if line.variant else "")
+    # Per image or per request of a reference, a font…: "a reference" rather than "an image of reference".
+    thing = what.strip().removeprefix("of ") if line.unit in ("image", "request") and what else ""
+    cost = line.cost_usd
+    if line.unit == "token":
+        scale, count = _PER_MILLION, "1M"
+    elif 0 < cost < _SMALLEST_SHOWN:
+        scale, count = _PER_THOUSAND, "1,000"
+    else:
+        scale, count = Decimal(1), ""
+    if count:
+        unit = f"per {count} {f'{thing}s' if thing else _PLURALS.get(line.unit, line.unit)}"
+    else:
+        unit = f"a {thing}" if thing else _UNITS.get(line.unit, f"per {line.unit}")
+    words = f"{usd(cost * scale, price=True)} {unit}{'' if thing else what}"
+    return words + (f" ({line.variant})" if line.variant else "")
 
 
 def pricing_summary(offer) -> str:

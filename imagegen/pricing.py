@@ -53,8 +53,9 @@ class Estimate:
 
     def words(self) -> str:
         if not self.is_range:
-            return money.usd(self.high)
-        return f"{money.usd(self.low)} to {money.usd(self.high)} (the price is known when it completes)"
+            return money.usd(self.high, price=True)
+        low, high = money.usd(self.low, price=True), money.usd(self.high, price=True)
+        return f"{low} to {high} (the price is known when it completes)"
 
 
 def _output_megapixels(choices: Choices) -> Decimal:

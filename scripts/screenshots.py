@@ -17,6 +17,7 @@ import shutil
 import sys
 import tempfile
 import threading
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,7 +49,7 @@ import openrouter  # noqa: E402
 from gallery import services as gallery_services  # noqa: E402
 from gallery.models import Collection, CollectionItem  # noqa: E402
 from imagegen.model_sync import models_sync  # noqa: E402
-from imagegen.models import ImageModel  # noqa: E402
+from imagegen.models import Generation, ImageModel  # noqa: E402
 from openrouter.standin import StandinServer  # noqa: E402
 from sharing import services as sharing_services  # noqa: E402
 from team import services as team_services  # noqa: E402
@@ -89,6 +90,29 @@ def picture(width: int, height: int, seed: int) -> bytes:
     return out.getvalue()
 
 
+def _seed_generation_log(images) -> None:
+    """A generation for some images (long prompts, every status), so the admin's log has rows to show."""
+    models = list(ImageModel.objects.order_by("sort_order"))
+    statuses = [Generation.Status.SUCCEEDED] * 5 + [Generation.Status.FAILED, Generation.Status.RUNNING]
+    for number, status in enumerate(statuses):
+        image = images[number]
+        generation = Generation.objects.create(
+            member=image.owner,
+            model=models[number % len(models)],
+            prompt=f"{image.prompt}, in the style of a long, detailed matte painting with soft morning light "
+            "and a quiet palette of blues and greys",
+            aspect_ratio="1:1",
+            count=2 if number % 3 == 0 else 1,
+            status=status,
+            error_kind="out_of_credits" if status == Generation.Status.FAILED else "",
+            cost_usd=Decimal("0.0387") * (number + 1) if status == Generation.Status.SUCCEEDED else None,
+            reserved_usd=Decimal("0.0774") if status == Generation.Status.RUNNING else Decimal(0),
+        )
+        if status == Generation.Status.SUCCEEDED:
+            image.generation = generation
+            image.save(update_fields=["generation"])
+
+
 def seed() -> dict:
     call_command("migrate", verbosity=0)
     call_command("collectstatic", verbosity=0, interactive=False)
@@ -119,6 +143,7 @@ def seed() -> dict:
                     aspect_ratio="1:1",
                 )
             )
+    _seed_generation_log(images)
     coast = Collection.objects.create(owner=mira, title="Coast")
     for image in images[:5]:
         if image.owner == mira:
@@ -130,7 +155,9 @@ def seed() -> dict:
     )
     collection_link = sharing_services.link_create(created_by=mira, target=coast, expiry="7d")
     _, invite = team_services.invite_create(created_by=admin)
+    _, reset = team_services.password_reset_create(member=otto, created_by=admin)
     return {
+        "reset": reset,
         "image": mira_image,
         "coast": coast,
         "empty": empty,
@@ -150,20 +177,32 @@ def member_pages(world: dict) -> list[tuple[str, str]]:
         ("collection", f"/gallery/collections/{world['coast'].pk}/"),
         ("collection-empty", f"/gallery/collections/{world['empty'].pk}/"),
         ("trash", "/gallery/trash/"),
+        ("share-create", f"/shared/new/?image={image.pk}"),
         ("share-links", "/shared/"),
         ("share-link", f"/shared/{link.link.pk}/"),
         ("not-found", "/gallery/images/999999/"),
     ]
 
 
-def admin_pages(world: dict) -> list[tuple[str, str]]:
+def _create_invite(page) -> None:
+    page.get_by_role("button", name="Create invite link").click()
+    page.wait_for_url(lambda url: url.endswith("/created/"))
+
+
+def admin_pages(world: dict) -> list[tuple]:
     return [
         ("admin-index", "/admin/"),
         ("admin-models", "/admin/imagegen/imagemodel/"),
         ("admin-model", f"/admin/imagegen/imagemodel/{ImageModel.objects.order_by('pk').first().pk}/change/"),
         ("admin-generations", "/admin/imagegen/generation/"),
         ("admin-member", f"/admin/auth/user/{get_user_model().objects.get(username='mira').pk}/change/"),
+        ("admin-members", "/admin/auth/user/"),
+        ("admin-invites", "/admin/team/invite/"),
+        ("admin-invite-create", "/admin/team/invite/add/"),
+        # The page that shows a new invite link once: reached by submitting the form.
+        ("admin-invite-created", "/admin/team/invite/add/", _create_invite),
         ("team", "/team/"),
+        ("password-change", "/account/password/"),
     ]
 
 
@@ -172,6 +211,7 @@ def public_pages(world: dict) -> list[tuple[str, str]]:
         ("public-image", f"/s/{world['image_link'].token}/"),
         ("public-collection", f"/s/{world['collection_link'].token}/"),
         ("invite", f"/invite/{world['invite']}/"),
+        ("password-reset", f"/password-reset/{world['reset']}/"),
         ("login", "/login/"),
     ]
 
@@ -204,10 +244,12 @@ def shoot(base_url: str, world: dict, out: Path, dark: bool, only: list[str]) ->
                     page.get_by_label("Password").fill(PASSWORD)
                     page.get_by_role("button", name="Log in").click()
                     page.wait_for_url(lambda url: "/login/" not in url)
-                for name, path in pages:
+                for name, path, *then in pages:
                     if only and name not in only:
                         continue
                     page.goto(base_url + path)
+                    for step in then:
+                        step(page)
                     page.wait_for_load_state("load")
                     target = out / f"{name}-{size_name}{'-dark' if dark else ''}.png"
                     page.screenshot(path=target, full_page=True)

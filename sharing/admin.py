@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils.translation import ngettext
 
 from sharing import services
 from sharing.models import RateLimitCounter, ShareLink, ShareVisit
@@ -17,7 +18,7 @@ class ShareVisitInline(admin.TabularInline):
 @admin.register(ShareLink)
 class ShareLinkAdmin(admin.ModelAdmin):
     list_display = ["__str__", "kind", "created_by", "created_at", "expires_at", "revoked_at", "view_count"]
-    list_filter = ["kind", "allow_download", "show_details"]
+    list_filter = ["kind", "allow_download", "show_details", "show_cost"]
     search_fields = ["label", "created_by__username"]
     # The token can't be shown (only its hash is stored) and links are made from the gallery, not here.
     readonly_fields = [
@@ -44,12 +45,15 @@ class ShareLinkAdmin(admin.ModelAdmin):
             services.link_revoke(link=link, reason=f"Revoked by {request.user.get_username()} (admin)")
             for link in queryset
         )
-        self.message_user(request, f"{revoked} link(s) revoked.", messages.SUCCESS)
+        self.message_user(
+            request, ngettext("Revoked %d link.", "Revoked %d links.", revoked) % revoked, messages.SUCCESS
+        )
 
 
 @admin.register(RateLimitCounter)
 class RateLimitCounterAdmin(admin.ModelAdmin):
-    """Deleting a counter lifts that block at once, e.g. for an office behind one address."""
+    """Deleting a counter lifts that block at once, e.g. for an office behind one address. Plumbing, so
+    not on the admin index: reached from Share links → "Rate-limit blocks"."""
 
     list_display = ["scope", "key", "count", "window_start"]
     list_filter = ["scope"]
@@ -57,4 +61,7 @@ class RateLimitCounterAdmin(admin.ModelAdmin):
     readonly_fields = ["scope", "key", "count", "window_start"]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_module_permission(self, request):
         return False

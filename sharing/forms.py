@@ -42,7 +42,13 @@ class ShareLinkForm(forms.Form):
         label="Show prompt and details",
         required=False,
         initial=False,
-        help_text="The prompt, the model and the cost, and the prompt in file names.",
+        help_text="The prompt and the model, and the prompt in file names.",
+    )
+    show_cost = forms.BooleanField(
+        label="Show cost",
+        required=False,
+        initial=False,
+        help_text="What each image cost the team. Off: people with the link never see it.",
     )
     label = forms.CharField(
         label="Label (only you see it)",

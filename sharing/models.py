@@ -79,6 +79,8 @@ class ShareLink(models.Model):
     password_hash = models.CharField(max_length=128, blank=True, editable=False)
     allow_download = models.BooleanField(default=True)
     show_details = models.BooleanField("show prompt and details", default=False)
+    # What an image cost stays with the team unless the link's maker says otherwise.
+    show_cost = models.BooleanField("show cost", default=False)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires.")
     revoked_at = models.DateTimeField(null=True, blank=True)

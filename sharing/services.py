@@ -32,6 +32,7 @@ def link_create(
     password: str = "",
     allow_download: bool = True,
     show_details: bool = False,
+    show_cost: bool = False,
     label: str = "",
     now: datetime | None = None,
 ) -> CreatedLink:
@@ -49,6 +50,7 @@ def link_create(
         password_hash=make_password(password) if password else "",
         allow_download=allow_download,
         show_details=show_details,
+        show_cost=show_cost,
         created_at=now,
         expires_at=expires_at_for(expiry, now=now),
     )

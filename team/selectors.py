@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
+from django.utils.formats import date_format
 
 import openrouter
 from core.money import stored
@@ -79,7 +81,8 @@ def month_containing(moment: datetime | None = None) -> Month:
 
 
 def date_label(day: date) -> str:
-    return f"{day.day} {calendar.month_name[day.month]} {day.year}"
+    """A day in Easel's one date format ("1 Aug 2026", core/formats/)."""
+    return date_format(day)
 
 
 # --- budgets -----------------------------------------------------------------------------------------
@@ -135,6 +138,11 @@ class BudgetStatus:
         return date_label(self.resets_on)
 
 
+def member_budget_status(*, member) -> BudgetStatus:
+    """The member's budget (None: unlimited) and what counts against it this month."""
+    return _budget_status(member=member, limit=monthly_limit(member=member))
+
+
 def member_budget_status_if_limited(*, member) -> BudgetStatus | None:
     """The member's budget when there is one to show; unlimited members skip summing the month."""
     limit = monthly_limit(member=member)
@@ -146,6 +154,23 @@ def _budget_status(*, member, limit: Decimal | None) -> BudgetStatus:
     return BudgetStatus(
         limit=limit, used=member_month_used(member=member, month=month), resets_on=month.end.date()
     )
+
+
+def member_month_spend(*, member, month: Month) -> tuple[Decimal, Decimal]:
+    """(settled costs, open reservations) of the member's generations this month: together, what counts
+    against the budget (member_month_used)."""
+    totals = (
+        month.generations()
+        .filter(member=member)
+        .aggregate(spent=Sum("cost_usd"), reserved=Sum("reserved_usd"))
+    )
+    return stored(totals["spent"] or ZERO), stored(totals["reserved"] or ZERO)
+
+
+def member_sign_in_failures(*, username: str) -> int:
+    """Failed sign-ins django-axes holds against this username (a lockout at AXES_FAILURE_LIMIT)."""
+    attempts = AccessAttempt.objects.filter(username=username)
+    return attempts.aggregate(failures=Sum("failures_since_start"))["failures"] or 0
 
 
 # --- the dashboard -----------------------------------------------------------------------------------

@@ -135,7 +135,9 @@ def _over_budget_message(worst_case: Decimal, left: Decimal, limit: Decimal, mon
             "an admin can raise it before then."
         )
     return (
-        f"This request could cost up to {usd(worst_case)}, but only {usd(left)} of your monthly budget of "
+        # Prices to the hundredth of a cent, so "$0.04 left, this costs $0.04" cannot happen.
+        f"This request could cost up to {usd(worst_case, price=True)}, but only {usd(left, price=True)} of "
+        f"your monthly budget of "
         f"{usd(limit)} is left. Ask for fewer or smaller images, or wait until the budget resets on {resets}."
     )
 

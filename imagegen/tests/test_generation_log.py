@@ -68,7 +68,7 @@ def test_the_log_shows_totals_of_every_generation_listed(admin_client, log):
         "generations": "7",
         "images_requested": "10",
         "images_stored": "4",
-        "cost": "$0.1374",
+        "cost": "$0.14",  # a total: dollars and cents
         "reserved": "$0.06",
         "average_latency": f"{(4 + 10 + 1 + 2 + 30 + 6) / 6:.1f} s",
     }
@@ -80,19 +80,19 @@ def test_totals_follow_the_filters_and_the_prompt_search(admin_client, log, memb
         "generations": "3",
         "images_requested": "5",
         "images_stored": "4",
-        "cost": "$0.1374",
+        "cost": "$0.14",  # a total: dollars and cents
         "reserved": "$0.00",
         "average_latency": "6.7 s",
     }
     html = admin_client.get(f"/admin/imagegen/generation/?member__id__exact={member.pk}").content.decode()
     assert totals(html)["generations"] == "3"
-    assert totals(html)["cost"] == "$0.1074"
+    assert totals(html)["cost"] == "$0.11"
     model = log[GEMINI]
     html = admin_client.get(f"/admin/imagegen/generation/?model__id__exact={model.pk}").content.decode()
     assert totals(html)["generations"] == "3"
     html = admin_client.get("/admin/imagegen/generation/?q=red").content.decode()
     assert totals(html)["generations"] == "2"
-    assert totals(html)["cost"] == "$0.1074"
+    assert totals(html)["cost"] == "$0.11"
     html = admin_client.get(
         "/admin/imagegen/generation/?created_at__year=2026&created_at__month=8"
     ).content.decode()
@@ -104,7 +104,7 @@ def test_the_totals_cover_every_page(admin_client, log, monkeypatch):
 
     monkeypatch.setattr(GenerationAdmin, "list_per_page", 2)
     html = admin_client.get("/admin/imagegen/generation/").content.decode()
-    assert html.count('class="action-select"') == 2  # this page lists two
+    assert html.count('class="field-thumbnail"') == 2  # this page lists two
     assert totals(html)["generations"] == "7"
 
 
@@ -168,3 +168,48 @@ def test_the_error_breakdown_is_for_staff_only(member_client, log):
     response = member_client.get("/admin/imagegen/generation/errors/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+# --- read-only, with prompt and thumbnail columns (issue 15) ----------------------------------------
+
+
+def test_the_log_is_read_only(admin_client, log):
+    generation = Generation.objects.order_by("pk").first()
+    changelist = admin_client.get("/admin/imagegen/generation/").content.decode()
+    page = admin_client.get(f"/admin/imagegen/generation/{generation.pk}/change/")
+
+    assert page.status_code == 200  # viewing is fine
+    assert 'name="_save"' not in page.content.decode()
+    assert "delete_selected" not in changelist
+    assert "/admin/imagegen/generation/add/" not in changelist
+    assert (
+        admin_client.post(f"/admin/imagegen/generation/{generation.pk}/change/", {"prompt": "x"}).status_code
+        == 403
+    )
+    assert (
+        admin_client.post(f"/admin/imagegen/generation/{generation.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    assert admin_client.get("/admin/imagegen/generation/add/").status_code == 403
+    generation.refresh_from_db()
+    assert Generation.objects.filter(pk=generation.pk).exists()
+
+
+def test_the_log_shows_a_truncated_prompt_and_a_thumbnail(admin_client, log, member, image_models):
+    long_prompt = "a lighthouse on a cliff at dusk, " * 8
+    Generation.objects.create(
+        member=member, model=image_models[FLUX], prompt=long_prompt, aspect_ratio="1:1", count=1,
+        status=Generation.Status.QUEUED, created_at=BASE + timedelta(hours=1),
+    )  # fmt: skip
+    html = admin_client.get("/admin/imagegen/generation/").content.decode()
+
+    shown = re.search(r'<span class="generation-prompt" title="([^"]*)">([^<]*)</span>', html)
+    assert shown[1] == long_prompt.strip() or shown[1] == long_prompt
+    assert len(shown[2]) <= 60
+    assert shown[2].endswith("…")
+    foxes = Generation.objects.get(prompt="two red foxes")
+    first = foxes.images.order_by("pk").first()
+    assert f'src="/gallery/images/{first.pk}/thumbnail"' in html
+    assert ">two red foxes<" in html
+    assert "2 of 2" in html  # images stored of asked for
+    assert "Failed: Out of credits" in html

@@ -13,6 +13,7 @@ from core import aspect_ratios
 from imagegen.client import openrouter_client
 from imagegen.model_sync import model_make_default, models_ensure_default, models_sync
 from imagegen.models import Generation, ImageModel
+from imagegen.tests.helpers import admin_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -115,7 +116,10 @@ def test_a_price_change_is_reported_old_to_new(openrouter_standin, image_models,
     gemini.refresh_from_db()
     assert gemini.providers[0]["pricing"][0]["cost_usd"] == "0.0387"
     assert report.price_changes == [
-        (GEMINI, "$0.03 an image; $0.0000774 a reference → $0.0387 an image; $0.0000774 a reference")
+        (
+            GEMINI,
+            "$0.03 an image; $0.0774 per 1,000 references → $0.0387 an image; $0.0774 per 1,000 references",
+        )
     ]
     assert any(line.startswith(f"Prices of {GEMINI}: $0.03 an image") for line in report.lines())
     html = admin_client.get(reverse("admin:imagegen_imagemodel_changelist")).content.decode()
@@ -219,31 +223,13 @@ def test_exactly_one_enabled_default(image_models):
     assert gemini.pk in ImageModel.objects.filter(enabled=True).values_list("pk", flat=True)
 
 
-def _admin_data(model, **fields):
-    return {
-        "openrouter_id": model.openrouter_id,
-        "name": model.name,
-        "enabled": "on",
-        "sort_order": "1",
-        "parameters_override": "",
-        "pricing_override": "",
-    } | fields
-
-
-def test_the_admin_refuses_a_disabled_default_and_an_unreadable_override(image_models, admin_client):
+def test_the_admin_refuses_a_disabled_default_and_a_negative_price(image_models, admin_client):
     gemini = image_models[GEMINI]
     url = reverse("admin:imagegen_imagemodel_change", args=[gemini.pk])
-    data = _admin_data(
-        gemini,
-        enabled="",
-        is_default="on",
-        parameters_override='{"aspect_ratio": {"type": "sideways"}}',
-        pricing_override='[{"billable": "output_image", "cost_usd": 0.04}]',
-    )
+    data = admin_form_data(admin_client, url, enabled="", is_default="on", price_per_image_override="-0.01")
     html = admin_client.post(url, data).content.decode()
     assert "The default model must be enabled." in html
-    assert "aspect_ratio: not a descriptor." in html
-    assert "each needs a billable, a unit and a cost" in html
+    assert "Ensure this value is greater than or equal to 0." in html
     gemini.refresh_from_db()
     assert gemini.parameters_override is None
     assert gemini.pricing_override is None
@@ -259,9 +245,7 @@ def test_the_admin_shows_what_openrouter_says_read_only_and_marks_an_override(im
     assert 'name="parameters"' not in page, "discovered fields are read-only"
     assert 'name="providers"' not in page
 
-    data = _admin_data(
-        pro, parameters_override='{"resolution": {"type": "enum", "values": ["1K"]}, "seed": null}'
-    )
+    data = admin_form_data(admin_client, url, offer_resolution=["1K"], offer_seed="")
     assert admin_client.post(url, data).status_code == 302
 
     pro.refresh_from_db()

@@ -1,7 +1,7 @@
 """Members make links from an image or a collection, see them, revoke and extend them."""
 
 import html
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -191,6 +191,20 @@ def test_extending_counts_the_new_period_from_now(member_client, stranger, image
         assert created.link.expires_at == timezone.now() + timedelta(days=7)
         assert "now works until" in text(response)
         assert stranger.get(share_url("page", created.token)).status_code == 200
+
+
+def test_the_new_expiry_ends_its_sentence_with_one_full_stop(member_client, image, make_link):
+    """It read "now works until Dec. 9, 2026, 11:51 a.m.." (issue 15): Easel's one date format has a
+    24-hour time, so a date can end a sentence."""
+    link = make_link(image).link
+    morning = datetime(2026, 12, 2, 11, 51, tzinfo=UTC)
+    with time_machine.travel(morning, tick=False):
+        response = member_client.post(
+            reverse("sharing:extend", args=[link.pk]), {"expiry": "7d"}, follow=True
+        )
+
+    assert "now works until 9 Dec 2026, 11:51." in text(response)
+    assert "a.m." not in text(response)
 
 
 def test_extend_to_never(member_client, image, make_link):

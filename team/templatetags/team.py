@@ -1,15 +1,8 @@
 from django import template
 
-from core.money import usd as format_usd
 from team import selectors
 
 register = template.Library()
-
-
-@register.filter
-def usd(amount) -> str:
-    """$1.50, $0.0387: cents where exact, otherwise up to four decimals."""
-    return format_usd(amount)
 
 
 @register.inclusion_tag("team/budget_note.html", takes_context=True)

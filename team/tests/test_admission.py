@@ -75,7 +75,7 @@ def test_over_budget_says_how_much_is_left_and_when_it_resets(member, image_mode
 
     assert refused.value.message == (
         "This request could cost up to $0.03, but only $0.02 of your monthly budget of $0.10 is left. "
-        "Ask for fewer or smaller images, or wait until the budget resets on 1 August 2026."
+        "Ask for fewer or smaller images, or wait until the budget resets on 1 Aug 2026."
     )
     assert refused.value.field is None  # shown at the top of the form
     assert Generation.objects.count() == 2
@@ -90,7 +90,7 @@ def test_a_used_up_budget_says_so(member, image_models, set_budget):
     with pytest.raises(team_services.OverBudget) as refused:
         submit(member, image_models[KLEIN])
     assert refused.value.message == (
-        "Your monthly budget of $0.03 is used up. It resets on 1 August 2026; an admin can raise it before then."
+        "Your monthly budget of $0.03 is used up. It resets on 1 Aug 2026; an admin can raise it before then."
     )
 
 
@@ -139,7 +139,7 @@ def test_a_new_month_starts_with_the_whole_budget(member, image_models, set_budg
     set_budget(member, "0.03")
     with time_machine.travel(datetime(2026, 7, 31, 21, 0, tzinfo=UTC), tick=False):  # 23:00 in Berlin
         finish(submit(member, image_models[FLUX]), cost="0.03")
-        with pytest.raises(team_services.OverBudget, match="resets on 1 August 2026"):
+        with pytest.raises(team_services.OverBudget, match="resets on 1 Aug 2026"):
             submit(member, image_models[FLUX])
     with time_machine.travel(datetime(2026, 7, 31, 22, 0, 1, tzinfo=UTC), tick=False):  # August in Berlin
         assert submit(member, image_models[FLUX]).reserved_usd == Decimal("0.03")

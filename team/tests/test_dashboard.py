@@ -118,7 +118,7 @@ def test_totals_match_the_months_rows(staff_client, seeded):
     assert totals.reserved == reserved == Decimal("0.06")
     assert totals.failed == sum(1 for s in JULY if s.status == F) == 2
     html = response.content.decode()
-    assert figure(html, "spend") == "$0.1514"
+    assert figure(html, "spend") == "$0.15"  # totals in dollars and cents
     assert figure(html, "reserved") == "$0.06"
     assert figure(html, "generations") == "7"
     assert figure(html, "images") == "5"
@@ -202,9 +202,9 @@ def test_the_chart_is_an_svg_with_a_bar_per_day_and_a_text_alternative(staff_cli
     assert july_10.height == pytest.approx(tallest.height * 0.014 / 0.1074, abs=0.1)
     assert chart.bars[0].height == 0  # nothing on 1 July
     assert 'role="img" aria-labelledby="chart-title chart-desc"' in html
-    assert "The highest day was 2 July 2026 with $0.1074; the month's total is $0.1514." in html
+    assert "The highest day was 2 Jul 2026 with $0.11; the month's total is $0.15." in html
     assert "<summary>Daily spend as a table</summary>" in html
-    assert "2 July 2026: $0.1074" in html  # each bar's tooltip
+    assert "2 Jul 2026: $0.11" in html  # each bar's tooltip
 
 
 def test_failures_are_counted_by_reason(staff_client, seeded):

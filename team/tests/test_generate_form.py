@@ -37,7 +37,7 @@ def test_over_budget_shows_at_the_top_of_the_form_and_queues_nothing(
     html = response.content.decode()
     assert 'id="generate-form"' in html
     assert "only $0.02 of your monthly budget of $0.05 is left" in form_errors(html)
-    assert "resets on 1 August 2026" in form_errors(html)
+    assert "resets on 1 Aug 2026" in form_errors(html)
     assert Generation.objects.count() == 1
     assert DBTaskResult.objects.count() == 1
     assert standin.chat_request_count == calls
@@ -96,7 +96,7 @@ def test_the_form_shows_the_budget_left_this_month(member_client, member, image_
 
     html = member_client.get("/").content.decode()
     assert "Budget: <strong>$0.94</strong> of $1.00 left this month" in html
-    assert "(resets on 1 August 2026)" in html
+    assert "(resets on 1 Aug 2026)" in html
     # …and after each submission, in the form htmx swaps in.
     assert (
         "<strong>$0.91</strong> of $1.00" in post(member_client, image_models[FLUX], key="b").content.decode()

@@ -30,8 +30,10 @@ def admin_client(client, staff):
 
 def create_invite_in_admin(admin_client, note: str = "for Ana") -> str:
     response = admin_client.post("/admin/team/invite/add/", {"note": note})
-    assert response.status_code == 200
-    return re.search(r'id="invite-link" value="([^"]+)"', response.content.decode())[1]
+    assert response.status_code == 302  # then the link's page, by GET
+    page = admin_client.get(response["Location"])
+    assert page.status_code == 200
+    return re.search(r'id="invite-link" value="([^"]+)"', page.content.decode())[1]
 
 
 def sign_up(
@@ -59,6 +61,28 @@ def test_an_admin_creates_a_link_shown_once_and_only_its_hash_is_kept(admin_clie
     assert invite.expires_at - invite.created_at == timedelta(days=7)
     # The list never shows the link again.
     assert token not in admin_client.get("/admin/team/invite/").content.decode()
+
+
+def test_the_created_page_has_a_copy_button_and_a_refresh_makes_no_second_invite(admin_client):
+    created = admin_client.post("/admin/team/invite/add/", {"note": "for Ana"})
+    invite = Invite.objects.get()
+    assert created.status_code == 302
+    assert created["Location"] == f"/admin/team/invite/{invite.pk}/created/"  # never the link itself
+
+    first = admin_client.get(created["Location"])
+    html = first.content.decode()
+    link = re.search(r'id="invite-link" value="([^"]+)"', html)[1]
+    assert '<button type="button" class="button" data-copy-target="#invite-link">Copy link</button>' in html
+    assert re.search(r'<script src="/static/js/easel[^"]*\.js"', html)
+    assert "<script>" not in html  # no inline script: the CSP allows none
+    assert "no-store" in first["Cache-Control"]
+
+    refreshed = admin_client.get(created["Location"]).content.decode()
+
+    assert Invite.objects.count() == 1
+    assert link not in refreshed
+    assert "was shown once" in refreshed
+    assert 'href="/admin/team/invite/add/"' in refreshed
 
 
 def test_members_who_are_not_staff_cannot_create_invites(member_client):

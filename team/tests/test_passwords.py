@@ -61,10 +61,13 @@ def test_a_wrong_current_password_changes_nothing(member_client, member):
 
 
 def test_staff_make_a_reset_link_shown_once_and_stored_hashed(staff_client, member):
-    response = staff_client.post(
+    made = staff_client.post(
         reverse("admin:auth_user_changelist"),
         {"action": "make_password_reset_link", "_selected_action": [member.pk]},
     )
+    reset = PasswordReset.objects.get(member=member)
+    assert made["Location"] == reverse("admin:team_passwordreset_created", args=[reset.pk])
+    response = staff_client.get(made["Location"])
 
     html = response.content.decode()
     link = re.search(r'value="(http://testserver/password-reset/([A-Za-z0-9_-]{43})/)"', html)
@@ -77,6 +80,10 @@ def test_staff_make_a_reset_link_shown_once_and_stored_hashed(staff_client, memb
     assert (
         link.group(2) not in staff_client.get(reverse("admin:team_passwordreset_changelist")).content.decode()
     )
+    refreshed = staff_client.get(made["Location"]).content.decode()
+    assert link.group(2) not in refreshed
+    assert "was shown once" in refreshed
+    assert PasswordReset.objects.count() == 1
 
 
 def test_the_reset_link_sets_the_password_once_and_signs_out_everywhere(member, staff):

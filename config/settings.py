@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "config.apps.EaselConfig",
     "imagegen",
     "gallery",
+    "compare",
     "sharing",
     "team",
 ]

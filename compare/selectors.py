@@ -3,13 +3,14 @@ list, the board an image belongs to, and the per-model "Best" statistics of the 
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from compare.models import Board, BoardCell
-from core.money import usd
+from core.money import stored, usd
 from gallery.models import Image
 from gallery.selectors import images_in_gallery
 from imagegen.models import Generation, error_kind_label
@@ -155,12 +156,17 @@ class ModelBestStats:
     average_cost: Decimal | None
     average_seconds: float | None
 
+    @property
+    def average_cost_label(self) -> str:
+        return usd(stored(self.average_cost))
 
-def best_statistics() -> list[ModelBestStats]:
-    """Per model that has run on a board: how often it was picked best, its average cost and time (over its
-    board runs that finished well), most picked first."""
+
+def best_statistics(*, since: datetime, until: datetime) -> list[ModelBestStats]:
+    """Per model that ran on a board made in [since, until): how often it was picked best, its average cost
+    and time (over its board runs that finished well), most picked first."""
     rows = (
-        BoardCell.objects.order_by()
+        BoardCell.objects.filter(board__created_at__gte=since, board__created_at__lt=until)
+        .order_by()
         .values_list("model__name", "is_best", "generation__status", "generation__cost_usd",
                      "generation__started_at", "generation__finished_at")
     )  # fmt: skip

@@ -192,3 +192,18 @@ def best_statistics(*, since: datetime, until: datetime) -> list[ModelBestStats]
         for name, entry in totals.items()
     ]
     return sorted(stats, key=lambda row: (-row.picked_best, row.model_name))
+
+
+def board_images(*, board_id: int) -> QuerySet[Image]:
+    """A board's images that are not in the trash, column by column (for share links)."""
+    return Image.objects.filter(generation__board_cell__board_id=board_id, trashed_at__isnull=True).order_by(
+        "generation__board_cell__position", "index", "id"
+    )
+
+
+def board_model_names(*, board_id: int) -> dict[int, str]:
+    """image id → the name of the model that made it, for a board's images."""
+    rows = Image.objects.filter(generation__board_cell__board_id=board_id).values_list(
+        "pk", "generation__board_cell__model__name"
+    )
+    return dict(rows)

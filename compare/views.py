@@ -71,8 +71,13 @@ def _board_context(request, board) -> dict:
         "board": board,
         "columns": columns,
         "live": selectors.board_is_live(columns),
-        "can_pick_best": board.member_id == request.user.pk or request.user.is_staff,
+        "is_maker": _is_maker(request.user, board),
     }
+
+
+def _is_maker(user, board) -> bool:
+    """The board's maker, or staff: who picks its best and shares it."""
+    return board.member_id == user.pk or user.is_staff
 
 
 @require_GET

@@ -16,3 +16,24 @@ def post_board(client, image_models, prompt: str, *model_ids: str, **fields):
 
 def latest_board() -> Board:
     return Board.objects.latest("id")
+
+
+def fill_board(board: Board, make_image, *, colors=((200, 60, 40), (40, 160, 60), (30, 60, 200))) -> list:
+    """Each cell's generation done with one stored image of the board's member (as the worker leaves it)."""
+    from imagegen.models import Generation
+
+    images = []
+    for cell, color in zip(board.cells.select_related("generation", "model"), colors, strict=False):
+        generation = cell.generation
+        images.append(
+            make_image(
+                owner=board.member,
+                prompt=board.prompt,
+                color=color,
+                generation=generation,
+                model_slug=cell.model.openrouter_id,
+                model_name=cell.model.name,
+            )
+        )
+        Generation.objects.filter(pk=generation.pk).update(status=Generation.Status.SUCCEEDED)
+    return images

@@ -8,9 +8,11 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.urls import reverse
 
 from compare.models import Board, BoardCell
 from core.money import stored, usd
+from gallery.image_board import BoardLink
 from gallery.models import Image
 from gallery.selectors import images_in_gallery
 from imagegen.models import Generation, error_kind_label
@@ -146,6 +148,15 @@ def board_for_image(*, viewer, image: Image) -> Board | None:
     if image.generation_id is None:
         return None
     return boards_visible_to(viewer=viewer).filter(cells__generation_id=image.generation_id).first()
+
+
+def board_link_for_image(*, viewer, image: Image) -> BoardLink | None:
+    """The image page's link to its board (gallery/image_board.py's seam), if the viewer may see it."""
+    board = board_for_image(viewer=viewer, image=image)
+    if board is None:
+        return None
+    url = reverse("compare:board_detail", args=[board.pk])
+    return BoardLink(url=url, prompt=board.prompt, model_count=board.cells.count())
 
 
 @dataclass(frozen=True)

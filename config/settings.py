@@ -350,6 +350,9 @@ MAX_IMAGE_PIXELS = env_int("EASEL_MAX_IMAGE_PIXELS", 40_000_000, minimum=1)
 MAX_REFERENCE_BYTES = 10 * 1024 * 1024
 THUMBNAIL_LONG_SIDE = 512
 
+# The image page's link to the compare board an image was made on (gallery/image_board.py explains it).
+IMAGE_BOARD_LOOKUP = "compare.selectors.board_link_for_image"
+
 # --- Team controls ---------------------------------------------------------------------------------
 # The team's budgets and limits, plugged into generating (imagegen/admission.py explains the seam).
 GENERATION_ADMISSION = "team.services.generation_admit"

@@ -35,7 +35,9 @@ def sync_models(env: dict, logs: Path, port: int) -> None:
     """The stand-in's catalogue, synced as `serve` does in demo mode; the stand-in stops afterwards."""
     # At normal priority, unlike the generating benchmarks: it only answers the sync, before any timing, and
     # at the lowest priority on a loaded machine it may not even start within a minute.
-    standin = start([sys.executable, "-m", "openrouter.standin", "--port", str(port)], env, logs / "standin.log")
+    standin = start(
+        [sys.executable, "-m", "openrouter.standin", "--port", str(port)], env, logs / "standin.log"
+    )
     try:
         wait_http(f"http://127.0.0.1:{port}/api/v1/models", timeout=300)
         from imagegen.client import openrouter_client

@@ -240,6 +240,7 @@ def image_lineage(request, pk):
         "image": image,
         "family": family,
         "tree": lineage.family_tree_svg(family=family, current_pk=image.pk),
+        "members": lineage.family_list_html(family=family, current_pk=image.pk),
     }
     return render(request, "gallery/lineage.html", context)
 

@@ -97,12 +97,9 @@ class CompareForm(forms.Form):
         ]
 
     @property
-    def aspect_options(self):
-        return self.options("aspect_ratio")
-
-    @property
-    def size_options(self):
-        return self.options("image_size")
+    def setting_selects(self) -> list:
+        """(bound field, its options) for the shared settings that are selects, in the form's order."""
+        return [(self[name], self.options(name)) for name in ("aspect_ratio", "image_size")]
 
     @property
     def estimate_words(self) -> str:

@@ -156,3 +156,17 @@ def test_the_dashboard_shows_times_picked_best_average_cost_and_time_per_model(
     assert row(FLUX) == {"boards": "2", "best": "2", "average-cost": "$0.04", "average-time": "3.0 s"}
     assert row(KLEIN) == {"boards": "3", "best": "0", "average-cost": "$0.0150", "average-time": "1.5 s"}
     assert row(GPT_IMAGE) == {"boards": "1", "best": "0", "average-cost": "—", "average-time": "—"}
+
+
+def test_staff_see_boards_in_the_admin_and_change_nothing_there(member, staff_client, image_models):
+    board = board_of(member, image_models, "a kite in the admin", FLUX, KLEIN)
+
+    assert "a kite in the admin" in staff_client.get("/admin/compare/board/").content.decode()
+    page = staff_client.get(f"/admin/compare/board/{board.pk}/change/")
+    assert page.status_code == 200 and image_models[FLUX].name in page.content.decode()
+    assert (
+        staff_client.post(f"/admin/compare/board/{board.pk}/change/", {"prompt": "changed"}).status_code
+        == 403
+    )
+    board.refresh_from_db()
+    assert board.prompt == "a kite in the admin"

@@ -56,6 +56,13 @@ def test_the_maker_shares_a_board_from_its_page_and_a_stranger_sees_each_model(
     archive = zipfile.ZipFile(io.BytesIO(body(stranger.get(share_url("zip", token)))))
     assert len(archive.namelist()) == 3
 
+    mine = member_client.get("/shared/").content.decode()
+    assert f'<a href="/shared/{link.pk}/">a secret harbour at dawn</a>' in mine
+    assert f'src="/shared/{link.pk}/thumbnail"' in mine
+    assert member_client.get(f"/shared/{link.pk}/thumbnail").status_code == 200
+    detail = member_client.get(f"/shared/{link.pk}/").content.decode()
+    assert "A compare board: a secret harbour at dawn" in detail
+
 
 def test_the_details_switch_shows_the_prompt(stranger, board, make_link):
     token = make_link(board, show_details=True).token

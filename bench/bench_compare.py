@@ -94,6 +94,19 @@ def seed(*, images: int) -> dict:
     return {"member": member, "board": latest}
 
 
+def record(args, table: str, verdict: str) -> None:
+    machine = (
+        f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f} at the end"
+    )
+    write_markdown_section(
+        f"{HEADING}\n\n`uv run python bench/bench_compare.py`: a fresh SQLite database with the stand-in's six "
+        f"models (synced), {args.images:,} gallery images, {EARLIER_BOARDS} earlier boards and one board of six "
+        f"finished columns; {args.requests} timed requests per page through Django's test client as the "
+        f"member who made them.\n\n{table}\n\n{verdict}\n\nMeasured on {machine}.\n"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--images", type=int, default=100_000)
@@ -150,16 +163,7 @@ def main() -> int:
     print(table)
     print(verdict)
     if not args.no_docs:
-        machine = (
-            f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs, "
-            f"load average {os.getloadavg()[0]:.1f} at the end"
-        )
-        write_markdown_section(
-            f"{HEADING}\n\n`uv run python bench/bench_compare.py`: a fresh SQLite database with the stand-in's six "
-            f"models (synced), {args.images:,} gallery images, {EARLIER_BOARDS} earlier boards and one board of six "
-            f"finished columns; {args.requests} timed requests per page through Django's test client as the "
-            f"member who made them.\n\n{table}\n\n{verdict}\n\nMeasured on {machine}.\n"
-        )
+        record(args, table, verdict)
     return 0 if ok else 1
 
 

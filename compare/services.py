@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from compare.models import MAX_MODELS, MIN_MODELS, Board, BoardCell
 from imagegen import parameters as choices
 from imagegen.exceptions import GenerationRefused
-from imagegen.models import ImageModel
+from imagegen.models import Generation, ImageModel
 from imagegen.services import generation_check, generation_create, generation_estimate
 
 
@@ -163,12 +163,24 @@ def board_create(
         except GenerationRefused as refused:
             field = "prompt" if refused.field == "prompt" else None
             raise BoardRefused(_named(plan.model, refused), field=field, models=[plan.model.name]) from None
+    try:
+        return _board_admit(
+            member=member, plans=plans, prompt=prompt, aspect_ratio=aspect_ratio, image_size=image_size,
+            seed=seed, rerun_of=rerun_of, submission_key=submission_key,
+        )  # fmt: skip
+    except IntegrityError:
+        # Two submissions with one key raced (a double-click): the other one's board is the answer.
+        if submission_key and (
+            earlier := Board.objects.filter(member=member, submission_key=submission_key).first()
+        ):
+            return earlier
+        raise
+
+
+def _board_admit(*, member, plans: Sequence[CellPlan], prompt: str, **board_fields) -> Board:
     refusals: list[tuple[ImageModel, GenerationRefused]] = []
     with transaction.atomic():
-        board = Board.objects.create(
-            member=member, prompt=prompt, aspect_ratio=aspect_ratio, image_size=image_size, seed=seed,
-            rerun_of=rerun_of, submission_key=submission_key,
-        )  # fmt: skip
+        board = Board.objects.create(member=member, prompt=prompt, **board_fields)
         for position, plan in enumerate(plans):
             try:
                 with transaction.atomic():
@@ -201,13 +213,19 @@ class NotYourBoard(Exception):
     pass
 
 
+class BestRefused(Exception):
+    """The cell can't be the best: it made no image, or another pick landed at the same moment."""
+
+
 def board_best_toggle(*, board: Board, cell_id: int, actor) -> BoardCell | None:
     """Mark a cell "Best" (one per board), or unmark it when it already is; the best cell after the change.
     Only the board's maker (or staff) decides."""
     if board.member_id != actor.pk and not actor.is_staff:
         raise NotYourBoard("Only the member who made the board can pick its best.")
     with transaction.atomic():
-        cell = BoardCell.objects.select_for_update().get(board=board, pk=cell_id)
+        cell = BoardCell.objects.select_for_update().select_related("generation").get(board=board, pk=cell_id)
+        if cell.generation.status != Generation.Status.SUCCEEDED:
+            raise BestRefused("Only a column that made its image can be the best.")
         was_best = cell.is_best
         BoardCell.objects.filter(board=board, is_best=True).update(is_best=False)
         if was_best:
@@ -215,6 +233,6 @@ def board_best_toggle(*, board: Board, cell_id: int, actor) -> BoardCell | None:
         try:
             BoardCell.objects.filter(pk=cell.pk).update(is_best=True)
         except IntegrityError:  # another request picked a different best at the same moment
-            raise NotYourBoard("Someone changed the best at the same moment: reload the board.") from None
+            raise BestRefused("Someone changed the best at the same moment: reload the board.") from None
     cell.is_best = True
     return cell

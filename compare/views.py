@@ -103,6 +103,12 @@ def board_best(request, pk):
         services.board_best_toggle(board=board, cell_id=int(cell_id), actor=request.user)
     except services.NotYourBoard as refused:
         return HttpResponseForbidden(str(refused))
+    except services.BestRefused as refused:
+        if request.htmx:
+            context = _board_context(request, board) | {"best_refused": str(refused)}
+            return render(request, "compare/board.html#columns", context, status=409)
+        messages.error(request, str(refused))
+        return redirect("compare:board_detail", board.pk)
     if request.htmx:
         return render(request, "compare/board.html#columns", _board_context(request, board))
     messages.success(request, "Saved your pick.")

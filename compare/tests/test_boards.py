@@ -114,6 +114,21 @@ def test_best_is_one_per_board_and_a_toggle(member, member_client, image_models)
     assert not board.cells.filter(is_best=True).exists()  # toggled off
 
 
+def test_a_column_that_made_no_image_cannot_be_the_best(member, member_client, image_models):
+    board = board_of(member, image_models, "a kite", FLUX, KLEIN)
+    done, failed = board.cells.order_by("position")
+    finish(done, cost="0.03", seconds=2)
+    finish(failed, cost="0", seconds=1, failed=True)
+
+    answer = member_client.post(
+        f"/compare/boards/{board.pk}/best", {"cell": failed.pk}, HTTP_HX_REQUEST="true"
+    )
+
+    assert answer.status_code == 409
+    assert "Only a column that made its image can be the best." in answer.content.decode()
+    assert not board.cells.filter(is_best=True).exists()
+
+
 def test_only_the_maker_picks_the_best(member, other_member, other_client, image_models):
     board = board_of(member, image_models, "a kite", FLUX, KLEIN)
     cell = board.cells.first()

@@ -62,6 +62,8 @@ def test_the_maker_shares_a_board_from_its_page_and_a_stranger_sees_each_model(
     assert member_client.get(f"/shared/{link.pk}/thumbnail").status_code == 200
     detail = member_client.get(f"/shared/{link.pk}/").content.decode()
     assert "A compare board: a secret harbour at dawn" in detail
+    image_page = member_client.get(f"/gallery/images/{board.images[0].pk}/").content.decode()
+    assert f'<a href="/shared/{link.pk}/">Its compare board</a>' in image_page  # "Shared by links"
 
 
 def test_the_details_switch_shows_the_prompt(stranger, board, make_link):

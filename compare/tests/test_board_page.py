@@ -35,7 +35,7 @@ def test_a_board_polls_once_for_every_column_until_all_have_finished(
     cells = list(board.cells.select_related("model", "generation"))
 
     page = member_client.get(f"/compare/boards/{board.pk}/").content.decode()
-    assert page.count('hx-trigger="every 1s"') == 1
+    assert page.count('hx-trigger="load delay:1s"') == 1
     assert f'hx-get="/compare/boards/{board.pk}/columns"' in page
     assert [name in page for name in (c.model.name for c in cells)] == [True] * 3
     assert len(columns_of(page)) == 3

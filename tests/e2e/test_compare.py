@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from compare.models import Board
 from compare.tests.helpers import FLUX, GEMINI_3, KLEIN
 from tests.fixtures.browser import loaded_natural_width, log_in
+from tests.fixtures.generations import running_task_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,17 +28,26 @@ def test_a_three_model_board_fills_live_with_one_failure_cell(
     for model_id in (FLUX, KLEIN, GEMINI_3):
         page.get_by_label(re.compile(re.escape(image_models[model_id].name))).check()
     expect(page.locator("#estimate")).to_contain_text("The whole board may cost up to")
-    page.get_by_label("Image size").select_option("2K")
+    # The settings follow each change (an htmx request); leaving the page with one in flight aborts it, which
+    # htmx logs as an error, so the click waits for the answer to the last change.
+    with page.expect_response(
+        lambda response: "/compare/settings" in response.url and "image_size=2K" in response.url
+    ):
+        page.get_by_label("Image size").select_option("2K")
+    expect(page.get_by_label("Image size")).to_have_value("2K")
     page.get_by_role("button", name="Compare").click()
 
     expect(page).to_have_url(re.compile(r"/compare/boards/\d+/$"))
     board = Board.objects.get(prompt=prompt)
     cells = page.locator("section.board-cell")
     expect(cells).to_have_count(3)
-    expect(page.locator("#board-columns progress").first).to_be_visible()  # still running: it fills later
+    # No worker yet: every column waits in the queue, and the page polls.
+    expect(page.locator("#board-columns progress")).to_have_count(3)
+    expect(page.locator("#board-columns")).to_have_attribute("hx-trigger", "load delay:1s")
     page.evaluate("window.boardPageMark = true")  # gone if the page were reloaded instead of swapped
 
-    expect(page.locator("#board-columns")).to_have_attribute("aria-busy", "false", timeout=60_000)
+    with running_task_worker():
+        expect(page.locator("#board-columns")).to_have_attribute("aria-busy", "false", timeout=60_000)
     assert page.evaluate("window.boardPageMark") is True
     expect(page.locator("#board-columns")).not_to_have_attribute("hx-trigger", re.compile(".*"))
     failed = page.locator("section.board-cell-failed")

@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "config.apps.EaselConfig",
     "imagegen",
     "gallery",
+    "compare",
     "sharing",
     "team",
 ]
@@ -353,11 +354,14 @@ MAX_IMAGE_PIXELS = env_int("EASEL_MAX_IMAGE_PIXELS", 40_000_000, minimum=1)
 MAX_REFERENCE_BYTES = 10 * 1024 * 1024
 THUMBNAIL_LONG_SIDE = 512
 
+# The image page's link to the compare board an image was made on (gallery/image_board.py explains it).
+IMAGE_BOARD_LOOKUP = "compare.selectors.board_link_for_image"
+
 # --- Team controls ---------------------------------------------------------------------------------
 # The team's budgets and limits, plugged into generating (imagegen/admission.py explains the seam).
 GENERATION_ADMISSION = "team.services.generation_admit"
 TEAM_MONTHLY_BUDGET_USD = env_decimal_or_blank("EASEL_MONTHLY_BUDGET_USD")
-MAX_RUNNING_PER_MEMBER = env_int("EASEL_MAX_RUNNING_PER_MEMBER", 4, minimum=1)
+MAX_RUNNING_PER_MEMBER = env_int("EASEL_MAX_RUNNING_PER_MEMBER", 6, minimum=1)
 MAX_SUBMISSIONS_PER_MINUTE = env_int("EASEL_MAX_SUBMISSIONS_PER_MINUTE", 20, minimum=1)
 TRASH_DAYS = env_int("EASEL_TRASH_DAYS", 30, minimum=1)
 

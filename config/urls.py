@@ -16,6 +16,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("gallery/", include("gallery.urls")),
+    path("compare/", include("compare.urls")),
     path("shared/", include("sharing.urls")),
     path("s/", include("sharing.public_urls")),  # public share pages: /s/<token>/… (redacted in access logs)
     path("", include("team.urls")),  # /team/ (staff dashboard) and /invite/<token>/ (public sign-up)

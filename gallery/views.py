@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gallery import lineage, markup, selectors, services, serving
 from gallery.forms import AddToCollectionForm, CollectionForm, FavouriteForm, GalleryFilterForm, SelectionForm
+from gallery.image_board import image_board
 from gallery.selectors import GalleryQuery
 
 GRID_MORE_ID = "grid-more"  # the infinite-scroll sentinel; htmx names it in HX-Target
@@ -225,6 +226,7 @@ def image_detail(request, pk):
         "made_from": lineage.image_made_from(viewer=request.user, image=image),
         "made_from_this": made_from_this,
         "made_from_this_count": made_from_this_count,
+        "board_link": image_board(viewer=request.user, image=image),
     }
     return render(request, "gallery/image_detail.html", context)
 
@@ -238,6 +240,7 @@ def image_lineage(request, pk):
         "image": image,
         "family": family,
         "tree": lineage.family_tree_svg(family=family, current_pk=image.pk),
+        "members": lineage.family_list_html(family=family, current_pk=image.pk),
     }
     return render(request, "gallery/lineage.html", context)
 

@@ -25,6 +25,7 @@ class ShareLinkAdmin(admin.ModelAdmin):
         "kind",
         "image",
         "collection",
+        "board",
         "created_by",
         "created_at",
         "revoked_at",

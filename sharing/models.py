@@ -47,7 +47,7 @@ class LinkStatus(StrEnum):
 
 
 class ShareLink(models.Model):
-    """A capability URL that shows one image or one collection to anyone who holds it.
+    """A capability URL that shows one image, one collection or one compare board to anyone who holds it.
 
     The token is in the URL only: the row keeps its sha256, so a copy of the database opens nothing.
     A link ends for good when it is revoked (by a person, or because its image went to the trash or its
@@ -57,6 +57,7 @@ class ShareLink(models.Model):
     class Kind(models.TextChoices):
         IMAGE = "image", "Image"
         COLLECTION = "collection", "Collection"
+        BOARD = "board", "Compare board"
 
     token_hash = models.CharField(
         max_length=64,
@@ -71,6 +72,9 @@ class ShareLink(models.Model):
     )
     collection = models.ForeignKey(
         "gallery.Collection", null=True, blank=True, on_delete=models.SET_NULL, related_name="share_links"
+    )
+    board = models.ForeignKey(
+        "compare.Board", null=True, blank=True, on_delete=models.SET_NULL, related_name="share_links"
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="share_links"
@@ -92,7 +96,9 @@ class ShareLink(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind="image", collection__isnull=True) | Q(kind="collection", image__isnull=True),
+                condition=Q(kind="image", collection__isnull=True, board__isnull=True)
+                | Q(kind="collection", image__isnull=True, board__isnull=True)
+                | Q(kind="board", image__isnull=True, collection__isnull=True),
                 name="share_link_targets_its_kind_only",
             )
         ]
@@ -107,7 +113,7 @@ class ShareLink(models.Model):
 
     @property
     def target(self):
-        return self.image if self.kind == self.Kind.IMAGE else self.collection
+        return {self.Kind.IMAGE: self.image, self.Kind.COLLECTION: self.collection}.get(self.kind, self.board)
 
     def status(self, *, now: datetime | None = None) -> LinkStatus:
         now = now or timezone.now()

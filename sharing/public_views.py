@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.text import Truncator, slugify
 from django.views.decorators.csrf import csrf_exempt
 
+from compare.selectors import board_model_names
 from gallery import files, serving
 from gallery import services as gallery_services
 from sharing import selectors, services, throttles, unlocks
@@ -97,6 +98,8 @@ def page(request, *, link: ShareLink, token: str):
         if not images:  # trashed a moment after the look-up
             return not_available()
         return _image_page(request, link=link, token=token, image=images[0])
+    if link.kind == ShareLink.Kind.BOARD:
+        return _board_page(request, link=link, token=token, images=images)
     cover = images[0] if images else None
     context = {
         "link": link,
@@ -119,6 +122,23 @@ def item(request, *, link: ShareLink, token: str, image_id: int):
     return _image_page(request, link=link, token=token, image=image)
 
 
+def _board_page(request, *, link: ShareLink, token: str, images: list):
+    """A shared compare board: its images column by column, each with the model that made it."""
+    model_names = board_model_names(board_id=link.board_id)
+    title = Truncator(link.board.prompt).chars(90) if link.show_details else "Compare board"
+    context = {
+        "link": link,
+        "token": token,
+        "board": link.board,
+        "title": title,
+        "shown": [(image, model_names.get(image.pk, "")) for image in images],
+        "open_graph": _open_graph(
+            request, link=link, token=token, image=images[0] if images else None, title=title
+        ),
+    }
+    return render(request, "sharing/public/board.html", context)
+
+
 def _image_page(request, *, link: ShareLink, token: str, image):
     title = Truncator(image.prompt).chars(90) if link.show_details else "Shared image"
     context = {
@@ -128,10 +148,11 @@ def _image_page(request, *, link: ShareLink, token: str, image):
         "title": title,
         "open_graph": _open_graph(request, link=link, token=token, image=image, title=title),
     }
-    if link.kind == ShareLink.Kind.COLLECTION:
+    if link.kind != ShareLink.Kind.IMAGE:
         previous_id, next_id, position, count = selectors.link_neighbours(link=link, image_id=image.pk)
         context |= {
             "collection": link.collection,
+            "board": link.board,
             "previous_id": previous_id,
             "next_id": next_id,
             "position": position,
@@ -242,12 +263,14 @@ def _serve_image(request, *, link: ShareLink, image_id: int, variant: str):
 
 @share_view(if_locked="refuse")
 def download_zip(request, *, link: ShareLink, token: str):
-    if link.kind != ShareLink.Kind.COLLECTION:
+    if link.kind == ShareLink.Kind.IMAGE:
         return not_available()
     if not link.allow_download:
         return downloads_off()
     images = list(selectors.link_images(link=link))
     if not images:
         return not_available()
-    archive_name = f"{slugify(link.collection.title)[:60].strip('-') or 'collection'}.zip"
+    named = link.collection.title if link.collection else ""
+    fallback = "collection" if link.collection else "compare-board"
+    archive_name = f"{slugify(named)[:60].strip('-') or fallback}.zip"
     return serving.images_zip_response(images=images, filename=archive_name, with_prompt=link.show_details)

@@ -6,6 +6,8 @@ from datetime import datetime
 from django.db.models import BigIntegerField, Case, F, OuterRef, Q, QuerySet, Subquery, When
 from django.utils import timezone
 
+from compare.models import Board
+from compare.selectors import board_images, boards_visible_to
 from core.ids import parse_id
 from core.tokens import looks_like_token, token_hash
 from gallery.models import Collection, CollectionItem, Image
@@ -33,12 +35,13 @@ def link_for_token(*, token: str, now: datetime | None = None) -> ShareLink | No
         return None
     now = now or timezone.now()
     return (
-        ShareLink.objects.select_related("image", "collection", "created_by")
+        ShareLink.objects.select_related("image", "collection", "board", "created_by")
         .filter(token_hash=token_hash(token), revoked_at__isnull=True, created_by__is_active=True)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
         .filter(
             Q(kind=ShareLink.Kind.IMAGE, image__isnull=False, image__trashed_at__isnull=True)
             | Q(kind=ShareLink.Kind.COLLECTION, collection__isnull=False)
+            | Q(kind=ShareLink.Kind.BOARD, board__isnull=False)
         )
         .first()
     )
@@ -53,6 +56,8 @@ def link_images(*, link: ShareLink) -> QuerySet[Image]:
     """
     if link.kind == ShareLink.Kind.IMAGE:
         images = Image.objects.filter(pk=link.image_id, trashed_at__isnull=True)
+    elif link.kind == ShareLink.Kind.BOARD:
+        images = board_images(board_id=link.board_id)
     else:
         images = collection_images(collection_id=link.collection_id)
     return shareable_by(images, creator=link.created_by)
@@ -86,16 +91,21 @@ def link_neighbours(*, link: ShareLink, image_id: int) -> tuple[int | None, int 
 # --- Member side --------------------------------------------------------------------------------------
 def links_for_member(*, member, with_preview: bool = False) -> QuerySet[ShareLink]:
     """A member's own links; staff see everyone's. `with_preview` adds `preview_image_id` (see below)."""
-    links = ShareLink.objects.select_related("image", "collection", "created_by")
+    links = ShareLink.objects.select_related("image", "collection", "board", "created_by")
     if with_preview:
         # The newest image the link shows (see link_images): any, for a staff member's link.
         newest_in_collection = CollectionItem.objects.filter(
             collection_id=OuterRef("collection_id"), image__trashed_at__isnull=True
         ).order_by("-added_at", "-id")
         newest_own = newest_in_collection.filter(image__owner_id=OuterRef("created_by_id"))
+        # A board's images are its maker's own, so its link shows them all (not in the trash).
+        newest_on_board = Image.objects.filter(
+            generation__board_cell__board_id=OuterRef("board_id"), trashed_at__isnull=True
+        ).order_by("generation__board_cell__position", "index", "id")
         links = links.annotate(
             preview_image_id=Case(
                 When(kind=ShareLink.Kind.IMAGE, then=F("image_id")),
+                When(kind=ShareLink.Kind.BOARD, then=Subquery(newest_on_board.values("pk")[:1])),
                 When(created_by__is_staff=True, then=Subquery(newest_in_collection.values("image_id")[:1])),
                 default=Subquery(newest_own.values("image_id")[:1]),
                 output_field=BigIntegerField(),
@@ -113,12 +123,14 @@ def link_preview_image(*, link: ShareLink) -> Image | None:
     link shows."""
     if link.kind == ShareLink.Kind.IMAGE:
         return link.image
-    return link.collection and link_images(link=link).first()
+    return link.target and link_images(link=link).first()
 
 
-def target_preview_image(*, member, target: Image | Collection) -> Image | None:
+def target_preview_image(*, member, target: Image | Collection | Board) -> Image | None:
     if isinstance(target, Image):
         return target
+    if isinstance(target, Board):
+        return shareable_by(board_images(board_id=target.pk), creator=member).first()
     return shareable_by(collection_images(collection_id=target.pk), creator=member).first()
 
 
@@ -145,6 +157,7 @@ def links_showing_image(*, image: Image) -> QuerySet[ShareLink]:
         .filter(
             Q(kind=ShareLink.Kind.IMAGE, image=image)
             | Q(kind=ShareLink.Kind.COLLECTION, collection__items__image=image)
+            | Q(kind=ShareLink.Kind.BOARD, board__cells__generation__images=image)
         )
         .filter(Q(created_by_id=image.owner_id) | Q(created_by__is_staff=True))
         .distinct()
@@ -164,17 +177,25 @@ def link_recent_visits(*, link: ShareLink) -> QuerySet[ShareVisit]:
     return link.visits.all()
 
 
-def share_target(*, member, image_id: str | None, collection_id: str | None) -> Image | Collection:
-    """What `?image=` or `?collection=` names, if this member may share it.
+def share_target(
+    *, member, image_id: str | None, collection_id: str | None, board_id: str | None = None
+) -> Image | Collection | Board:
+    """What `?image=`, `?collection=` or `?board=` names, if this member may share it.
 
     A member shares what they own; staff share anything. Something the member can't see answers like
     something that doesn't exist (a trashed image is visible only to its owner and staff).
     """
-    if bool(image_id) == bool(collection_id):
+    if sum(bool(named) for named in (image_id, collection_id, board_id)) != 1:
         raise CannotShare(
-            "Open Share from an image or a collection: the address must name exactly one of them.",
+            "Open Share from an image, a collection or a board: the address must name exactly one of them.",
             status=400,
         )
+    if board_id:
+        board = boards_visible_to(viewer=member).select_related("member").filter(pk=_as_id(board_id)).first()
+        if board is None:
+            raise CannotShare(f"There is no board {board_id}.", status=404)
+        _check_may_share(member=member, owner=board.member, what="board")
+        return board
     if image_id:
         image = Image.objects.select_related("owner").filter(pk=_as_id(image_id)).first()
         visible = image is not None and (

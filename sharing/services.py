@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from compare.models import Board
 from core.tokens import new_token, token_hash
 from gallery.models import Collection, Image
 from sharing import throttles
@@ -27,7 +28,7 @@ class CreatedLink:
 def link_create(
     *,
     created_by,
-    target: Image | Collection,
+    target: Image | Collection | Board,
     expiry: str,
     password: str = "",
     allow_download: bool = True,
@@ -39,12 +40,13 @@ def link_create(
     """A new link to `target`. Who may share what is the caller's check (selectors.share_target)."""
     now = now or timezone.now()
     token = new_token()
-    is_image = isinstance(target, Image)
+    kind = {Image: ShareLink.Kind.IMAGE, Collection: ShareLink.Kind.COLLECTION, Board: ShareLink.Kind.BOARD}
     link = ShareLink(
         token_hash=token_hash(token),
-        kind=ShareLink.Kind.IMAGE if is_image else ShareLink.Kind.COLLECTION,
-        image=target if is_image else None,
-        collection=None if is_image else target,
+        kind=kind[type(target)],
+        image=target if isinstance(target, Image) else None,
+        collection=target if isinstance(target, Collection) else None,
+        board=target if isinstance(target, Board) else None,
         created_by=created_by,
         label=label.strip(),
         password_hash=make_password(password) if password else "",

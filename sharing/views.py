@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from compare.models import Board
 from gallery import files, serving
 from gallery.models import Collection
 from sharing import selectors, services
@@ -31,6 +32,7 @@ def create(request):
             member=request.user,
             image_id=request.GET.get("image"),
             collection_id=request.GET.get("collection"),
+            board_id=request.GET.get("board"),
         )
     except CannotShare as problem:
         return render(
@@ -42,6 +44,7 @@ def create(request):
         "form": form,
         "target": target,
         "is_collection": is_collection,
+        "is_board": isinstance(target, Board),
         "preview": _preview_data_uri(target, member=request.user),
         "counts": selectors.collection_share_counts(member=request.user, collection=target)
         if is_collection
@@ -152,7 +155,8 @@ def _back_to(request) -> str:
 
 
 def _describe(link: ShareLink) -> str:
-    return link.label or (link.collection.title if link.collection else "") or f"Link {link.pk}"
+    target_name = link.collection.title if link.collection else (link.board.prompt[:60] if link.board else "")
+    return link.label or target_name or f"Link {link.pk}"
 
 
 def _preview_data_uri(target, *, member) -> str:

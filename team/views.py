@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from compare import selectors as compare_selectors
 from imagegen import selectors as imagegen_selectors
 from team import charts, selectors, services
 from team.forms import MonthForm, SignUpForm
@@ -47,6 +48,7 @@ def dashboard(request):
         "days": days,
         "chart": charts.daily_bar_chart(days=days),
         "failures": selectors.failures_by_reason(month=month),
+        "best_models": compare_selectors.best_statistics(since=month.start, until=month.end),
         "team_default_limit": selectors.team_default_limit(),
         "key_usage": selectors.openrouter_key_usage(),
         **_workers(),

@@ -62,7 +62,7 @@ def test_creating_a_link_shows_it_once_with_a_copy_button_and_a_qr_code(member_c
         ("?image=999999", 404, "There is no image 999999 in the gallery."),
         ("?image=abc", 404, "There is no image abc in the gallery."),
         ("?collection=999999", 404, "There is no collection 999999."),
-        ("", 400, "Open Share from an image or a collection"),
+        ("", 400, "Open Share from an image, a collection or a board"),
         ("?image=1&collection=1", 400, "must name exactly one of them"),
     ],
 )

@@ -3,7 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from compare import services as compare_services
 from gallery.models import Collection, CollectionItem
+from imagegen.models import ImageModel
 from sharing import services as sharing_services
 from team import services as team_services
 from tests.fixtures.browser import log_in
@@ -34,12 +36,17 @@ def test_every_page_labels_its_controls(live_server, page, browser, staff, membe
     CollectionItem.objects.create(collection=collection, image=image)
     link = sharing_services.link_create(created_by=staff, target=collection, expiry="30d")
     _, invite = team_services.invite_create(created_by=staff)
+    board = compare_services.board_create(
+        member=staff, models=list(ImageModel.objects.filter(enabled=True)[:2]), prompt="two herons"
+    )
+    board_link = sharing_services.link_create(created_by=staff, target=board, expiry="30d")
 
     signed_out = browser.new_context()
     public = signed_out.new_page()
     for path in (
         reverse("login"),
         reverse("share:page", args=[link.token]),
+        reverse("share:page", args=[board_link.token]),
         reverse("team:invite", args=[invite]),
     ):
         public.goto(live_server.url + path)
@@ -59,6 +66,10 @@ def test_every_page_labels_its_controls(live_server, page, browser, staff, membe
         reverse("sharing:create") + f"?image={image.pk}",
         reverse("sharing:link_detail", args=[link.link.pk]),
         reverse("team:dashboard"),
+        reverse("compare:compare"),
+        reverse("compare:board_detail", args=[board.pk]),
+        reverse("compare:board_list"),
+        reverse("sharing:create") + f"?board={board.pk}",
     ]
     for path in pages:
         page.goto(live_server.url + path)

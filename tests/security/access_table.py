@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 
+from compare.models import BoardCell
 from core.tokens import new_token
 from gallery.models import Collection, CollectionItem, Image
 from imagegen.models import Generation
@@ -94,6 +95,17 @@ def retried_only_by(*roles):
     return check
 
 
+def best_picked_only_by(*roles):
+    def check(world, role):
+        assert BoardCell.objects.filter(board=world.board, is_best=True).exists() == (role in roles)
+
+    return check
+
+
+def board_pk(world):
+    return world.board.pk
+
+
 def image_pk(world):
     return world.image.pk
 
@@ -110,6 +122,20 @@ ROWS = [
     Row("favicon", "GET", url("favicon"), dict.fromkeys(ROLES, 301)),
     Row("login", "GET", url("login"), {ANON: 200, HOLDER: 200, OWNER: 302, OTHER: 302, STAFF: 302}),
     Row("logout", "POST", url("logout"), dict.fromkeys(ROLES, 302)),
+    # Compare: a board is its maker's (and staff's), like a generation
+    Row("compare:compare", "GET", url("compare:compare"), members(200)),
+    Row("compare:compare_settings", "GET", url("compare:compare_settings"), members(200)),
+    Row("compare:board_list", "GET", url("compare:board_list"), members(200)),
+    Row("compare:board_detail", "GET", url("compare:board_detail", board_pk), members(200, other=404)),
+    Row("compare:board_columns", "GET", url("compare:board_columns", board_pk), members(200, other=404)),
+    Row(
+        "compare:board_best",
+        "POST",
+        url("compare:board_best", board_pk),
+        members(302, other=404),
+        data=lambda world: {"cell": world.board_cell.pk},
+        effect=best_picked_only_by(OWNER, STAFF),
+    ),
     # Generate
     Row("imagegen:generate", "GET", url("imagegen:generate"), members(200)),
     Row("imagegen:model_options", "GET", url("imagegen:model_options"), members(200)),

@@ -24,7 +24,7 @@ def status_of(generation: Generation) -> Generation:
 
 
 def test_one_worker_runs_many_generations_at_once(member, image_models, tmp_path, tag, settings):
-    settings.MAX_RUNNING_PER_MEMBER = 6  # one member queues all six (the default allows 4 at a time)
+    settings.MAX_RUNNING_PER_MEMBER = 6  # one member queues all six (as the default allows)
     generations = [
         queue_generation(member, image_models[GEMINI], f"lantern {n} {tag} [latency:5]") for n in range(6)
     ]

@@ -472,6 +472,7 @@ def main() -> int:
     parser.add_argument("--check-at", type=int, default=10_000, help="the smaller gallery for query counts")
     parser.add_argument("--requests", type=int, default=100, help="timed requests per page")
     parser.add_argument("--no-docs", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    parser.add_argument("--keep-database", action="store_true", help="PostgreSQL: keep it, to look into")
     args = parser.parse_args()
 
     admin_url = os.environ.get("DATABASE_URL", "")
@@ -486,7 +487,9 @@ def main() -> int:
         thumb = measure_thumbnails()
         version = _database_version()
     finally:
-        if pg_name:
+        if pg_name and args.keep_database:
+            print(f"(kept the database {pg_name}; drop it when done)")
+        elif pg_name:
             from django.db import connections
 
             connections.close_all()

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from core.ids import parse_id
 from gallery.models import Collection, CollectionItem, CredentialsStatus, Favourite, Image
-from gallery.search import matching_ids_sql, search_words
+from gallery.search import images_with_words, search_words
 from gallery.serving import image_download_name
 
 NEWEST, OLDEST = "newest", "oldest"
@@ -185,7 +185,7 @@ def images_matching(*, viewer, query: GalleryQuery) -> QuerySet[Image]:
     """The gallery images in a view, unordered. Each filter is one indexed condition."""
     images = images_in_gallery(viewer=viewer)
     if words := search_words(query.text):
-        images = _within(images, *matching_ids_sql(words))
+        images = images_with_words(images, words, within=_within)
     if query.model:
         images = images.filter(model_slug=query.model)
     if query.member:

@@ -237,8 +237,7 @@ def measure(args) -> dict:
                 data={
                     "prompt": prompt,
                     "model": model_id,
-                    "aspect_ratio": "1:1",
-                    "image_size": "1K",
+                    "aspect_ratio": "1:1",  # and no image size: the default model takes none
                     "count": "1",
                     "csrfmiddlewaretoken": csrf,
                 },

@@ -72,7 +72,7 @@ class Member(HttpUser):
             "prompt": f"a {random.choice(WORDS)} in the style of a {random.choice(WORDS)} {random.random()}",
             "model": MODEL_ID,
             "aspect_ratio": random.choice(["1:1", "16:9", "3:4"]),
-            "image_size": "1K",
+            # No image size: the default model (Gemini 2.5 Flash Image) takes none.
             "count": "1",
         }
         with self.client.post(

@@ -82,6 +82,8 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=20)
     parser.add_argument("--sequential", type=int, default=5)
     parser.add_argument("--runs", type=int, default=3, help="fresh setups measured (this machine is noisy)")
+    parser.add_argument("--threads", type=int, default=20, help="the worker's EASEL_WORKER_THREADS")
+    parser.add_argument("--within", type=float, default=2.0, help="target: the burst within this × upstream")
     parser.add_argument("--one-run", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one_run:
@@ -114,7 +116,12 @@ def main() -> None:
         (
             f"{args.count} generations at once, all stored",
             each("burst_s", "s", 2),
-            f"target < {2 * args.latency:.0f} s (2× upstream)",
+            f"target < {args.within * args.latency:g} s ({args.within:g}× upstream)",
+        ),
+        (
+            "the slowest one, its own submit → stored",
+            each("slowest_s", "s", 2),
+            f"the submissions themselves took {each('submit_s', 's', 2)}",
         ),
         (
             "Generate page during the burst, p50 / p95",
@@ -147,17 +154,22 @@ def main() -> None:
     text = "\n".join(table)
     print(text)
     vendor = runs[0]["vendor"]
+    title = "Generate" if args.count == 20 else f"Generate, {args.count} at once"
+    options = " ".join(sys.argv[1:])
+    load = os.getloadavg()
     write_section(
-        "Generate" if vendor == "SQLite" else f"Generate ({vendor})",
-        "`uv run python bench/bench_generate.py` — real gunicorn (2 processes × 8 threads) and one worker "
-        f"process ({os.environ.get('EASEL_WORKER_THREADS', '20')} threads) on {vendor}, the stand-in answering "
+        title if vendor == "SQLite" else f"{title} ({vendor})",
+        f"`uv run python bench/bench_generate.py {options}`".replace(" `", "`") + " — real gunicorn "
+        f"(2 processes × 8 threads) and one worker process ({args.threads} threads) on {vendor}, the stand-in answering "
         f"after {args.latency:g} s, on this 2-core machine; each run starts from an empty database. "
         "The stand-in runs at the lowest CPU priority: it plays OpenRouter, whose drawing happens on "
         "OpenRouter's machines, not Easel's. The worker runs at its default lowered priority "
         "(`EASEL_WORKER_NICENESS=10`; each of the two also lowers its session's autogroup, without which "
         "this kernel ranks a nice value only within one session). Two more processes: a member browsing the Generate and gallery pages, and "
         "the submitting member's open Generate page polling its running cards; the last rows count the "
-        "browsing member's slow answers by when they were asked for.\n\n" + text,
+        "browsing member's slow answers by when they were asked for. Load average at the end: "
+        f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min), on 2 CPUs shared with other work."
+        "\n\n" + text,
     )
 
 
@@ -172,6 +184,7 @@ def measure(args) -> dict:
         EASEL_MAX_RUNNING_PER_MEMBER="1000",
         EASEL_MAX_SUBMISSIONS_PER_MINUTE="1000",
         EASEL_ACCESS_LOG="false",
+        EASEL_WORKER_THREADS=str(args.threads),
     )
     env, logs = bench.env, bench.logs
     os.environ.update(env)
@@ -224,8 +237,7 @@ def measure(args) -> dict:
                 data={
                     "prompt": prompt,
                     "model": model_id,
-                    "aspect_ratio": "1:1",
-                    "image_size": "1K",
+                    "aspect_ratio": "1:1",  # and no image size: the default model takes none
                     "count": "1",
                     "csrfmiddlewaretoken": csrf,
                 },
@@ -323,6 +335,8 @@ def measure(args) -> dict:
         "easel_ms": statistics.median(easel) * 1000,
         "overhead_ms": statistics.median(overheads_ms),
         "burst_s": burst_seconds,
+        "slowest_s": max(stored_after),
+        "submit_s": submitted - burst_started,
         "generate_p50": statistics.median(ms for _, ms in page_times["/"]),
         "generate_p95": percentile([ms for _, ms in page_times["/"]], 95),
         "generate_slow": slow_by_phase("/"),

@@ -40,10 +40,11 @@ def wait_http(url: str, timeout: float = 60) -> None:
             time.sleep(0.2)
 
 
-def postgres_database(admin_url: str) -> tuple[str, str]:
+def postgres_database(admin_url: str, prefix: str = "easel_load") -> tuple[str, str]:
+    """A new, empty database beside the one `admin_url` names: (its URL, its name)."""
     import psycopg
 
-    name = f"easel_load_{secrets.token_hex(4)}"
+    name = f"{prefix}_{secrets.token_hex(4)}"
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return admin_url.rsplit("/", 1)[0] + f"/{name}", name

@@ -317,6 +317,10 @@ WORKER_THREADS = env_int("EASEL_WORKER_THREADS", 20, minimum=1, maximum=200)
 # How far the worker lowers its CPU priority (Unix niceness): on a shared machine, decoding and
 # thumbnailing a burst of images yields to the web processes, so pages stay quick. 0 keeps it equal.
 WORKER_NICENESS = env_int("EASEL_WORKER_NICENESS", 10, minimum=0, maximum=19)
+# Pictures one process decodes at once (core/decoding.py): a 4K picture holds ~50 MB of pixels while it is
+# checked or thumbnailed, so a burst of big pictures arriving together waits for a slot instead of taking
+# memory in proportion to EASEL_WORKER_THREADS (bench/bench_worker_memory.py measures both).
+DECODING_SLOTS = env_int("EASEL_DECODING_SLOTS", 4, minimum=1, maximum=200)
 WORKER_POLL_SECONDS = env_float("EASEL_WORKER_POLL_SECONDS", 0.1, minimum=0.01)
 HEARTBEAT_SECONDS = env_float("EASEL_HEARTBEAT_SECONDS", 10, minimum=0.1)
 HEARTBEAT_STALE_SECONDS = env_float("EASEL_HEARTBEAT_STALE_SECONDS", 60, minimum=0.5)

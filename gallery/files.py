@@ -24,6 +24,7 @@ from PIL import Image as PILImage
 from storages.utils import clean_name, safe_join
 
 from core import image_formats
+from core.decoding import decoding_slot
 
 THUMBNAIL_MIME = "image/webp"
 DISPLAY_MIME = "image/webp"
@@ -165,10 +166,11 @@ def make_thumbnail(data: bytes, *, long_side: int | None = None) -> Thumbnail:
     pictures' thumbnails a fifth smaller again.
     """
     long_side = long_side or settings.THUMBNAIL_LONG_SIDE
-    with PILImage.open(io.BytesIO(data), formats=list(image_formats.PILLOW_FORMATS)) as source:
-        source.draft("RGB", (long_side, long_side))  # JPEG decodes at a reduced scale: much faster
-        image = source.convert("RGBA" if _has_alpha(source) else "RGB")
-    image.thumbnail((long_side, long_side), PILImage.Resampling.LANCZOS, reducing_gap=2.0)
+    with decoding_slot():  # the whole picture's pixels, and a converted copy, until it is scaled down
+        with PILImage.open(io.BytesIO(data), formats=list(image_formats.PILLOW_FORMATS)) as source:
+            source.draft("RGB", (long_side, long_side))  # JPEG decodes at a reduced scale: much faster
+            image = source.convert("RGBA" if _has_alpha(source) else "RGB")
+        image.thumbnail((long_side, long_side), PILImage.Resampling.LANCZOS, reducing_gap=2.0)
     out = io.BytesIO()
     image.save(out, "WEBP", quality=75, method=2)
     return Thumbnail(data=out.getvalue(), width=image.width, height=image.height)
@@ -189,12 +191,13 @@ def display_size(width: int, height: int, *, long_side: int = DISPLAY_LONG_SIDE)
 def make_display_copy(data: bytes) -> bytes:
     """A WebP of the original's pixels at display_size, and nothing else: no EXIF, XMP, ICC profile,
     text chunks or Content Credentials, and none of the bytes after the image (the original keeps them)."""
-    with PILImage.open(io.BytesIO(data), formats=list(image_formats.PILLOW_FORMATS)) as source:
-        size = display_size(*source.size)
-        source.draft("RGB", size)  # JPEG decodes at a reduced scale when it can
-        image = source.convert("RGBA" if _has_alpha(source) else "RGB")
-    if image.size != size:
-        image = image.resize(size, PILImage.Resampling.LANCZOS, reducing_gap=3.0)
+    with decoding_slot():
+        with PILImage.open(io.BytesIO(data), formats=list(image_formats.PILLOW_FORMATS)) as source:
+            size = display_size(*source.size)
+            source.draft("RGB", size)  # JPEG decodes at a reduced scale when it can
+            image = source.convert("RGBA" if _has_alpha(source) else "RGB")
+        if image.size != size:
+            image = image.resize(size, PILImage.Resampling.LANCZOS, reducing_gap=3.0)
     image.info = {}  # WebP writes only what save() is given; this keeps it so if that ever changes
     out = io.BytesIO()
     image.save(out, "WEBP", quality=85, method=4)

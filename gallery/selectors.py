@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from core.ids import parse_id
 from gallery.models import Collection, CollectionItem, CredentialsStatus, Favourite, Image
-from gallery.search import matching_ids_sql, search_words
+from gallery.search import images_with_words, search_words
 from gallery.serving import image_download_name
 
 NEWEST, OLDEST = "newest", "oldest"
@@ -185,7 +185,7 @@ def images_matching(*, viewer, query: GalleryQuery) -> QuerySet[Image]:
     """The gallery images in a view, unordered. Each filter is one indexed condition."""
     images = images_in_gallery(viewer=viewer)
     if words := search_words(query.text):
-        images = _within(images, *matching_ids_sql(words))
+        images = images_with_words(images, words, within=_within)
     if query.model:
         images = images.filter(model_slug=query.model)
     if query.member:
@@ -249,6 +249,15 @@ def _beyond(cursor: Cursor, *, ascending: bool) -> Q:
     return Q(created_at__lte=cursor.created_at) & (Q(created_at__lt=cursor.created_at) | Q(id__lt=cursor.id))
 
 
+def _view_order(query: GalleryQuery) -> tuple:
+    """The sort. PostgreSQL sorts a hand-picked set (favourites, a collection) by an expression no index
+    serves, so it reads the set by id rather than walk the date index past every newer image (400 ms)."""
+    if connection.vendor != "postgresql" or not (query.favourites or query.collection_id):
+        return query.ordering
+    created = F("created_at") + dt.timedelta(0)
+    return (created.asc(), "id") if query.ascending else (created.desc(), "-id")
+
+
 def _favourite_flag(*, viewer) -> Exists:
     return Exists(Favourite.objects.filter(member=viewer, image=OuterRef("pk")))
 
@@ -297,7 +306,7 @@ def image_page(
     images = images_matching(viewer=viewer, query=query)
     if cursor is not None:
         images = images.filter(_beyond(cursor, ascending=query.ascending))
-    keys = list(images.order_by(*query.ordering).values_list("id", "created_at")[: size + 1])
+    keys = list(images.order_by(*_view_order(query)).values_list("id", "created_at")[: size + 1])
     next_cursor = Cursor(id=keys[size - 1][0], created_at=keys[size - 1][1]) if len(keys) > size else None
     ids = [pk for pk, _ in keys[:size]]
     rows = Image.objects.filter(pk__in=ids).values_list(
@@ -322,10 +331,9 @@ def image_neighbours(*, viewer, query: GalleryQuery, image: Image) -> tuple[int 
     """The ids of the images before and after `image` in a view (for ← and → on the image page)."""
     here = Cursor.of(image)
     matching = images_matching(viewer=viewer, query=query).values_list("id", flat=True)
-    following = matching.filter(_beyond(here, ascending=query.ascending)).order_by(*query.ordering).first()
-    backwards = query.reversed()
-    preceding = (
-        matching.filter(_beyond(here, ascending=backwards.ascending)).order_by(*backwards.ordering).first()
+    following, preceding = (
+        matching.filter(_beyond(here, ascending=view.ascending)).order_by(*_view_order(view)).first()
+        for view in (query, query.reversed())
     )
     return preceding, following
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
+from core.decoding import decoding_slot
 from core.image_formats import FORMATS_BY_MIME, MIME_TYPES, PILLOW_FORMATS
 from openrouter.errors import ImageRejected
 from openrouter.types import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_PIXELS, BytesLike
@@ -114,7 +115,8 @@ def inspect_image(data: bytes, *, declared_mime: str, max_pixels: int = DEFAULT_
         # Pillow's bomb check warns between MAX_IMAGE_PIXELS and twice that; make the warning an error
         # here only. (catch_warnings is process-wide before Python 3.14, but the pixel cap below is
         # stricter than Pillow's limit, so a race on the filter cannot let a bomb through.)
-        with warnings.catch_warnings():
+        # The whole picture is decoded below: one of the process's decoding slots bounds the memory.
+        with decoding_slot(), warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=list(PILLOW_FORMATS)) as picture:
                 width, height = picture.size

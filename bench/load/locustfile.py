@@ -21,13 +21,18 @@ IMAGE_IDS = json.loads(os.environ.get("EASEL_LOAD_IMAGE_IDS", "[]"))
 MODEL_ID = os.environ["EASEL_LOAD_MODEL_ID"]
 LIVE = re.compile(r'name="live" value="(\d+)"')  # a running card on the page
 NEXT_PAGE = re.compile(r'href="(/gallery/\?[^"]*cursor=[^"]+)"')
+# Several Easel nodes (bench_load.py --nodes): each member keeps to one, the members spread over them.
+HOSTS = json.loads(os.environ.get("EASEL_LOAD_HOSTS", "[]"))
 
 
 class Member(HttpUser):
     wait_time = between(1, 4)
 
     def on_start(self):
-        session = SESSIONS[next(NEXT_SESSION) % len(SESSIONS)]
+        number = next(NEXT_SESSION)
+        if HOSTS:
+            self.client.base_url = HOSTS[number % len(HOSTS)]
+        session = SESSIONS[number % len(SESSIONS)]
         self.client.cookies.set("sessionid", session["session"])
         self.client.cookies.set("csrftoken", session["csrf"])
         self.client.headers["X-CSRFToken"] = session["csrf"]
@@ -67,7 +72,7 @@ class Member(HttpUser):
             "prompt": f"a {random.choice(WORDS)} in the style of a {random.choice(WORDS)} {random.random()}",
             "model": MODEL_ID,
             "aspect_ratio": random.choice(["1:1", "16:9", "3:4"]),
-            "image_size": "1K",
+            # No image size: the default model (Gemini 2.5 Flash Image) takes none.
             "count": "1",
         }
         with self.client.post(

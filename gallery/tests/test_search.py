@@ -5,6 +5,7 @@ These tests run on the database the suite runs on; CI runs the suite on both.
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -187,9 +188,22 @@ def test_the_search_uses_the_full_text_index():
             assert "VIRTUAL TABLE INDEX" in plan
         else:
             assert connection.vendor == "postgresql"
-            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'gallery_image_search'")
-            assert "USING gin" in cursor.fetchone()[0]
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'image_search_document'")
+            assert "USING gin (search_document)" in cursor.fetchone()[0]
             cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute("EXPLAIN " + sql, params)
             plan = " ".join(row[0] for row in cursor.fetchall())
-            assert "gallery_image_search" in plan
+            assert "image_search_document" in plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's stored search document")
+def test_on_postgresql_a_search_page_checks_the_stored_document_on_the_gallery_query(member, make_images):
+    make_images(3, owner=member, prompt="a misty lighthouse")
+    with CaptureQueriesContext(connection) as queries:
+        page = selectors.image_page(viewer=member, query=GalleryQuery(text="misty light"))
+    assert len(page.tiles) == 3
+    keys = next(q["sql"] for q in queries.captured_queries if "to_tsquery" in q["sql"])
+    # Not recomputed from the prompt for each row, and not a second pass over the table by id.
+    assert "search_document @@ to_tsquery" in keys
+    assert "to_tsvector" not in keys
+    assert "IN (SELECT id FROM gallery_image" not in keys

@@ -6,6 +6,7 @@
 - run:      a claimed generation's requests, its images stored as they land, its final state; heartbeat
 - progress: live progress written to the row a few times a second
 - recovery: settling generations whose worker died
+- warmup:   what a fresh worker's first generation would pay, paid at start
 - workers:  each worker process's own heartbeat (alive, where, how busy) and its clean stop
 """
 
@@ -31,6 +32,7 @@ from imagegen.services.submit import (
     generation_retry,
     generation_run_again,
 )
+from imagegen.services.warmup import generation_path_warm_up
 from imagegen.services.workers import (
     WorkerIdentity,
     worker_heartbeat,
@@ -52,6 +54,7 @@ __all__ = [
     "generation_create",
     "generation_estimate",
     "generation_missing_count",
+    "generation_path_warm_up",
     "generation_retry",
     "generation_run",
     "generation_run_again",

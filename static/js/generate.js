@@ -45,9 +45,13 @@
     if (request && request.id === "generate-form" && event.detail.xhr && event.detail.xhr.status === 200 && document.body.contains(request)) {
       clearReferences(request);
     }
-    restoreFocus(event);
+    // The same control, still on the page (a button htmx disabled during the request): at once.
+    var control = acted && acted.request === request && acted.control;
+    if (control && document.body.contains(control) && !control.disabled && lostFocus()) control.focus({preventScroll: true});
   });
-  document.addEventListener("htmx:afterSettle", function (event) { restoreFocus(event); });
+  // A control swapped for a new copy: after settling, not before. htmx wires swapped-in content up when
+  // it settles, and a key pressed on the copy before then would submit its form the old way.
+  document.addEventListener("htmx:afterSettle", restoreFocus);
 
   document.addEventListener("htmx:afterSettle", function () {
     document.querySelectorAll("[data-arrived]").forEach(function (card) {

@@ -322,6 +322,8 @@ WORKER_NICENESS = env_int("EASEL_WORKER_NICENESS", 10, minimum=0, maximum=19)
 # memory in proportion to EASEL_WORKER_THREADS (bench/bench_worker_memory.py measures both).
 DECODING_SLOTS = env_int("EASEL_DECODING_SLOTS", 4, minimum=1, maximum=200)
 WORKER_POLL_SECONDS = env_float("EASEL_WORKER_POLL_SECONDS", 0.1, minimum=0.01)
+# Web and worker pay at start what the first page and generation would (bench/bench_warmup.py measures it).
+WARM_UP = env_bool("EASEL_WARM_UP", True)
 HEARTBEAT_SECONDS = env_float("EASEL_HEARTBEAT_SECONDS", 10, minimum=0.1)
 HEARTBEAT_STALE_SECONDS = env_float("EASEL_HEARTBEAT_STALE_SECONDS", 60, minimum=0.5)
 RECOVERY_INTERVAL_SECONDS = env_float("EASEL_RECOVERY_INTERVAL_SECONDS", 30, minimum=0.5)

@@ -15,7 +15,7 @@ from gallery.forms import IdModelMultipleChoiceField
 from gallery.models import Image
 from imagegen import parameters as choices
 from imagegen.exceptions import GenerationRefused
-from imagegen.models import ImageModel
+from imagegen.models import ImageModel, PendingReference
 from imagegen.services import (
     MAX_COUNT,
     MAX_PROMPT_LENGTH,
@@ -23,6 +23,7 @@ from imagegen.services import (
     ReferenceInput,
     generation_check,
     generation_estimate,
+    pending_reference_input,
 )
 from openrouter import imagecheck
 
@@ -161,14 +162,44 @@ class GenerateForm(forms.Form):
     reference_picks = IdModelMultipleChoiceField(
         label="Or pick from the gallery", queryset=Image.objects.none(), required=False
     )
+    # Uploads a refused submission kept (PendingReference), shown as thumbnails with a Remove button.
+    kept_references = IdModelMultipleChoiceField(
+        label="Kept reference images",
+        queryset=PendingReference.objects.none(),
+        required=False,
+        error_messages={
+            "invalid_choice": "A reference image kept from your last try is gone (after a day unused, or "
+            "already sent): attach it again."
+        },
+    )
+    # ?edit=<image>: the banner names it, and only models that take images are offered.
+    editing = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_ID)
     submission_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
     # Set by ?remix=<image>; the view checks the viewer may see that image before recording the lineage.
     remix_of = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_ID)
 
-    def __init__(self, *args, models, pick_candidates, model_list: list[ImageModel] | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        models,
+        pick_candidates,
+        model_list: list[ImageModel] | None = None,
+        pending=None,
+        editing: Image | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        self.editing_image = editing
+        if editing is not None:
+            # Editing starts from the image: a model that takes no images could not use it.
+            model_list = [
+                model for model in (models if model_list is None else model_list) if model.accepts_images
+            ]
         self.fields["model"].queryset = models
         self.fields["reference_picks"].queryset = pick_candidates
+        self.fields["kept_references"].queryset = (
+            pending if pending is not None else PendingReference.objects.none()
+        )
         if not self.is_bound:
             self.initial.setdefault("submission_key", new_submission_key())
         # Read once (or handed over by the form just submitted): the page renders the list, and the
@@ -335,6 +366,22 @@ class GenerateForm(forms.Form):
     def offers_references(self) -> bool:
         return bool(self.chosen_model and self.chosen_model.accepts_images)
 
+    @property
+    def any_model_takes_references(self) -> bool:
+        return any(model.accepts_images for model in self.model_list)
+
+    def add_kept(self, pending: list[PendingReference]) -> None:
+        """Uploads the view has just kept for this refused form: shown with the earlier ones."""
+        self.kept.extend(pending)
+
+    @cached_property
+    def kept(self) -> list[PendingReference]:
+        """The kept uploads the form shows: those the submission named (the view adds new ones)."""
+        if not self.is_bound or not self["kept_references"].data:
+            return list(self.initial.get("kept_references") or [])
+        wanted = {int(pk) for pk in self["kept_references"].value() or [] if str(pk).isdigit()}
+        return [pending for pending in self.fields["kept_references"].queryset if pending.pk in wanted]
+
     def clean(self):
         cleaned = super().clean()
         model = cleaned.get("model")
@@ -342,9 +389,12 @@ class GenerateForm(forms.Form):
             return cleaned
         # Nothing picked: the field's empty queryset is not even built into SQL.
         picks = cleaned.get("reference_picks") if self["reference_picks"].data else []
-        references = list(cleaned.get("reference_uploads") or []) + [
-            self._picked_reference(image) for image in picks
-        ]
+        kept = cleaned.get("kept_references") if self["kept_references"].data else []
+        references = (
+            [pending_reference_input(pending) for pending in kept]
+            + list(cleaned.get("reference_uploads") or [])
+            + [self._picked_reference(image) for image in picks]
+        )
         try:
             generation_check(
                 model=model,

@@ -280,23 +280,51 @@ class Generation(models.Model):
         ]
 
     @property
+    def text_once(self) -> str:
+        """The model's words for the card, each said once: a model making four images often says "Here is
+        your image." four times."""
+        said: list[str] = []
+        for paragraph in self.text.split("\n\n"):
+            if paragraph.strip() and paragraph.strip() not in said:
+                said.append(paragraph.strip())
+        return " ".join(said)
+
+    @property
+    def missing_count(self) -> int:
+        """Images asked for that the card does not show (failed, or since moved to the trash)."""
+        return max(0, self.count - len(self.images.all()))
+
+    @property
+    def blocked_by_moderation(self) -> bool:
+        """Trying the same prompt again would be refused the same way: the card offers to edit it instead."""
+        return self.error_kind == ErrorKind.MODERATION
+
+    @property
     def latency_seconds(self) -> float | None:
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
         return None
 
 
-class GenerationReference(models.Model):
-    """A reference image sent with a generation, kept with it (content-hash name, never rewritten)."""
+class ReferenceFile(models.Model):
+    """A stored reference image (content-hash name under references/, never rewritten)."""
 
-    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="references")
-    position = models.PositiveSmallIntegerField(default=0)
     file_name = models.CharField(max_length=255)
     mime_type = models.CharField(max_length=32)
     sha256 = models.CharField(max_length=64)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     byte_size = models.PositiveBigIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class GenerationReference(ReferenceFile):
+    """A reference image sent with a generation, kept with it."""
+
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="references")
+    position = models.PositiveSmallIntegerField(default=0)
     source_image = models.ForeignKey(
         "gallery.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="used_as_reference"
     )
@@ -309,6 +337,25 @@ class GenerationReference(models.Model):
 
     def __str__(self) -> str:
         return f"Reference {self.position} of generation {self.generation_id}"
+
+
+class PendingReference(ReferenceFile):
+    """A reference upload kept between a refused submission and the member's next one, so that a
+    validation error does not drop it. Its member's alone; a successful submission clears the member's
+    (the generation keeps its own GenerationReference), and one left unused is removed after
+    PENDING_REFERENCE_HOURS (imagegen.services.pending). Same content-hash names as GenerationReference."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pending_references"
+    )
+    upload_name = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Pending reference {self.upload_name or self.pk} of {self.member_id}"
 
 
 class Worker(models.Model):

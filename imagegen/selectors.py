@@ -10,6 +10,7 @@ from django.db.models import (
     Avg,
     Count,
     DecimalField,
+    Exists,
     F,
     Max,
     Min,
@@ -27,9 +28,16 @@ from django.utils import timezone
 
 from core.ids import parse_id
 from core.money import stored
-from gallery.models import Image, ImageParent
+from gallery.models import Favourite, Image, ImageParent
 from gallery.selectors import image_get_visible, images_in_gallery
-from imagegen.models import Generation, ImageModel, Worker, error_kind_label
+from imagegen.models import (
+    Generation,
+    GenerationReference,
+    ImageModel,
+    PendingReference,
+    Worker,
+    error_kind_label,
+)
 
 ZERO = Decimal(0)
 # Sums of the six-decimal money columns (Generation.cost_usd / reserved_usd), on every database.
@@ -43,37 +51,42 @@ def models_selectable() -> QuerySet[ImageModel]:
     return ImageModel.objects.filter(enabled=True, missing_upstream=False).order_by("sort_order", "name")
 
 
-def generations_with_images() -> QuerySet[Generation]:
+def generations_with_images(*, viewer=None) -> QuerySet[Generation]:
+    """Generations with what their cards show, read in a fixed number of queries however many there are:
+    the images (each starred or not by `viewer`), the references sent, and the retries made of each."""
     # retry_count keys the card's "Try again" form (a double-click retries once), without a query per card.
     # A subquery per listed row, not a join and GROUP BY: grouping would read every generation the member
     # ever made before the ORDER BY … LIMIT could use its index (141 ms a page at 20,000 generations).
-    retries = (
-        Generation.objects.filter(retry_of=OuterRef("pk"))
-        .order_by()
-        .values("retry_of")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
+    retries = Generation.objects.filter(retry_of=OuterRef("pk")).order_by()
+    retry_count = retries.values("retry_of").annotate(count=Count("pk")).values("count")
+    latest_retry = retries.order_by("-created_at", "-id").values("pk")[:1]
     generations = Generation.objects.select_related("model").annotate(
-        retry_count=Coalesce(Subquery(retries), 0)
+        retry_count=Coalesce(Subquery(retry_count), 0), latest_retry_id=Subquery(latest_retry)
     )
-    return generations.prefetch_related(
-        Prefetch(
-            "images",
-            queryset=Image.objects.filter(trashed_at__isnull=True)
-            .only(
-                "pk",
-                "generation_id",
-                "width",
-                "height",
-                "thumbnail_width",
-                "thumbnail_height",
-                "cost_usd",
-                "latency_ms",
-                "index",
-            )
-            .order_by("index", "id"),
+    images = (
+        Image.objects.filter(trashed_at__isnull=True)
+        .only(
+            "pk",
+            "generation_id",
+            "width",
+            "height",
+            "thumbnail_width",
+            "thumbnail_height",
+            "cost_usd",
+            "latency_ms",
+            "index",
+            "prompt",
+            "created_at",
         )
+        .order_by("index", "id")
+    )
+    if viewer is not None:
+        images = images.annotate(
+            is_favourite=Exists(Favourite.objects.filter(member=viewer, image=OuterRef("pk")))
+        )
+    return generations.prefetch_related(
+        Prefetch("images", queryset=images),
+        Prefetch("references", queryset=GenerationReference.objects.order_by("position")),
     )
 
 
@@ -87,13 +100,15 @@ _MODEL_COLUMNS_CARDS_SKIP = [
 
 
 def generation_list_recent(*, member, limit: int = RECENT_GENERATIONS) -> list[Generation]:
-    generations = generations_with_images().defer(*_MODEL_COLUMNS_CARDS_SKIP).filter(member=member)
+    generations = (
+        generations_with_images(viewer=member).defer(*_MODEL_COLUMNS_CARDS_SKIP).filter(member=member)
+    )
     return list(generations.order_by("-created_at", "-id")[:limit])
 
 
 def _generations_visible_to(viewer) -> QuerySet[Generation]:
     """A member sees their own generations; staff see everyone's."""
-    generations = generations_with_images()
+    generations = generations_with_images(viewer=viewer)
     return generations if viewer.is_staff else generations.filter(member=viewer)
 
 
@@ -115,6 +130,37 @@ def generation_get(*, viewer, pk: int) -> Generation:
         return _generations_visible_to(viewer).get(pk=pk)
     except Generation.DoesNotExist:
         raise Http404("No such generation") from None
+
+
+def generation_for_prompt(*, viewer, pk) -> Generation | None:
+    """The viewer's generation named by ?prompt_from= (a card's "Edit prompt"), or None."""
+    pk = parse_id(pk)
+    if pk is None:
+        return None
+    generations = Generation.objects.all() if viewer.is_staff else Generation.objects.filter(member=viewer)
+    return generations.filter(pk=pk).first()
+
+
+def generation_reference_get(*, viewer, pk: int, position: int) -> GenerationReference:
+    """A reference of a generation the viewer may see; 404 otherwise, as for an unknown one."""
+    generations = Generation.objects.all() if viewer.is_staff else Generation.objects.filter(member=viewer)
+    reference = GenerationReference.objects.filter(
+        generation__in=generations.filter(pk=pk), position=position
+    ).first()
+    if reference is None:
+        raise Http404("No such reference")
+    return reference
+
+
+def pending_references(*, member) -> QuerySet[PendingReference]:
+    return PendingReference.objects.filter(member=member)
+
+
+def pending_reference_get(*, member, pk: int) -> PendingReference:
+    pending = pending_references(member=member).filter(pk=pk).first()
+    if pending is None:
+        raise Http404("No such upload")
+    return pending
 
 
 def reference_candidates(*, viewer, include: Image | None = None) -> QuerySet[Image]:

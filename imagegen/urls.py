@@ -11,5 +11,11 @@ urlpatterns = [
     path("generations/updates/", views.generation_updates, name="generation_updates"),
     path("generations/<db_id:pk>/", views.generation_card, name="generation_card"),
     path("generations/<db_id:pk>/retry/", views.generation_retry, name="generation_retry"),
+    path(
+        "generations/<db_id:pk>/references/<int:position>",
+        views.generation_reference_file,
+        name="generation_reference_file",
+    ),
+    path("references/kept/<db_id:pk>", views.pending_reference_file, name="pending_reference_file"),
     path("images/<db_id:pk>/run-again/", views.run_again_exactly, name="run_again_exactly"),
 ]

@@ -41,6 +41,7 @@ from django.core.management import call_command  # noqa: E402
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.db import transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
 from PIL import Image as PILImage  # noqa: E402
 from PIL import ImageDraw  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
@@ -144,6 +145,7 @@ def seed() -> dict:
                 )
             )
     _seed_generation_log(images)
+    cards = generate_page_cards(admin)
     coast = Collection.objects.create(owner=mira, title="Coast")
     for image in images[:5]:
         if image.owner == mira:
@@ -164,13 +166,62 @@ def seed() -> dict:
         "image_link": image_link,
         "collection_link": collection_link,
         "invite": invite,
+        "edit": cards,
     }
+
+
+def generate_page_cards(member) -> object:
+    """The Generate page's cards in each state for `member`: done (two images, the model's words said
+    twice), one image of four missing, refused by moderation, out of credits, and one still queued."""
+    model = ImageModel.objects.get(openrouter_id="google/gemini-2.5-flash-image")
+    now = timezone.now()
+
+    def card(prompt: str, count: int = 1, **fields) -> Generation:
+        done = {"status": "succeeded", "stage": "done", "started_at": now, "finished_at": now}
+        return Generation.objects.create(
+            member=member, model=model, prompt=prompt, aspect_ratio="1:1", count=count, **(done | fields)
+        )
+
+    def images_of(generation: Generation, count: int, seed_from: int) -> list:
+        made = []
+        for n in range(count):
+            stored = gallery_services.image_files_store(
+                data=picture(1024, 1024, seed_from + n), image_format="PNG"
+            )
+            with transaction.atomic():
+                made.append(
+                    gallery_services.image_create(
+                        owner=member, stored=stored, generation=generation, index=n, mime_type="image/png",
+                        image_format="PNG", width=1024, height=1024, prompt=generation.prompt,
+                        model_slug=model.openrouter_id, model_name=model.name, aspect_ratio="1:1",
+                    )
+                )  # fmt: skip
+        return made
+
+    out_of_credits = "OpenRouter says the account is out of credits. Ask an admin to add credits."
+    card(
+        "a castle on a cliff",
+        status="failed",
+        stage="failed",
+        error_kind="out_of_credits",
+        error_message=out_of_credits,
+    )
+    card("a prompt the provider refuses", status="failed", stage="failed", error_kind="moderation",
+         error_message="The provider's moderation refused this prompt (violence). Change the prompt.")  # fmt: skip
+    partial = card("four kites over a beach", count=4, error_kind="partial",
+                   error_message="1 of 4 images failed: the provider had an error. Try again.")  # fmt: skip
+    images_of(partial, 3, 40)
+    done = card("two owls in a pine", count=2, text="Here is your image.\n\nHere is your image.")
+    edited = images_of(done, 2, 50)[0]
+    Generation.objects.create(member=member, model=model, prompt="a lighthouse in fog", aspect_ratio="16:9")
+    return edited
 
 
 def member_pages(world: dict) -> list[tuple[str, str]]:
     image, link = world["image"], world["image_link"]
     return [
         ("generate", "/"),
+        ("generate-editing", f"/?edit={world['edit'].pk}"),
         ("gallery", "/gallery/"),
         ("image", f"/gallery/images/{image.pk}/"),
         ("collections", "/gallery/collections/"),

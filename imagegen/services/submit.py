@@ -225,8 +225,16 @@ def _record_references(
         )
 
 
-def generation_retry(*, generation: Generation, member, submission_key: str = "") -> Generation:
-    """A new generation with the same prompt, model, choices, provider pin and references."""
+def generation_retry(
+    *, generation: Generation, member, submission_key: str = "", only_missing: bool = False
+) -> Generation:
+    """A new generation with the same prompt, model, choices, provider pin and references. `only_missing`
+    asks only for the images that never arrived ("1 of 4 failed" retries the one)."""
+    count = generation.count
+    if only_missing:
+        count = generation_missing_count(generation=generation)
+        if count < 1:
+            raise GenerationRefused("Every image of this generation arrived: nothing is missing.", field=None)
     references = _references_of(generation)
     image_size = generation.image_size
     if image_size == "1K" and not generation.model.offer().supports("resolution"):
@@ -237,13 +245,18 @@ def generation_retry(*, generation: Generation, member, submission_key: str = ""
         prompt=generation.prompt,
         aspect_ratio=generation.aspect_ratio,
         image_size=image_size,
-        count=generation.count,
+        count=count,
         parameters=generation.parameters,
         references=references,
         submission_key=submission_key,
         retry_of=generation,
         provider=generation.provider,
     )
+
+
+def generation_missing_count(*, generation: Generation) -> int:
+    """Images asked for that never arrived (those moved to the trash since still count as arrived)."""
+    return max(0, generation.count - Image.objects.filter(generation=generation).count())
 
 
 def _store_reference(reference: ReferenceInput) -> tuple[str, bool]:

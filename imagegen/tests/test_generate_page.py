@@ -47,7 +47,7 @@ def test_the_form_has_labelled_controls_and_a_generate_button(generate_client, i
     found = labels(html)
     for label in ("Prompt", "Model", "Aspect ratio", "Images", "Upload reference images"):
         assert label in found
-    assert '<button type="submit">Generate</button>' in html
+    assert '<button type="submit" id="generate-submit">Generate</button>' in html
     assert 'maxlength="4000"' in html
     assert "data-submit-shortcut" in html
 
@@ -75,13 +75,16 @@ def test_changing_the_model_updates_ratios_sizes_and_references(generate_client,
     assert html.lstrip().startswith('<div id="model-options"')
     assert "Image size" in labels(html)
     assert '<option value="4K"' in html
-    assert "Upload reference images" in labels(html)
+    # The reference files stay on the page (a change of model keeps the files chosen): only their note
+    # changes, out of band.
+    assert "Upload reference images" not in labels(html)
+    assert re.search(r'<p id="reference-note"[^>]*hx-swap-oob="true">[^<]*can use reference images', html)
 
     klein = generate_client.get(
         "/generate/options/", {"model": image_models[KLEIN].pk}, HTTP_HX_REQUEST="true"
-    )
-    assert "Upload reference images" not in labels(klein.content.decode())
-    assert "Image size" not in labels(klein.content.decode())
+    ).content.decode()
+    assert "takes no reference images:</strong> pick another model to send them." in klein
+    assert "Image size" not in labels(klein)
 
 
 def test_choosing_2k_doubles_the_pixel_sizes_shown(generate_client, image_models):

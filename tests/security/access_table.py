@@ -160,6 +160,19 @@ ROWS = [
         effect=retried_only_by(OWNER, STAFF),
     ),
     Row(
+        "imagegen:generation_reference_file",
+        "GET",
+        url("imagegen:generation_reference_file", lambda w: w.generation.pk, 0),
+        members(200, other=404),
+    ),
+    Row(
+        # A kept upload is its member's alone (staff included: nobody else has a reason to see it).
+        "imagegen:pending_reference_file",
+        "GET",
+        url("imagegen:pending_reference_file", lambda w: w.pending_reference_id),
+        members(200, other=404, staff=404),
+    ),
+    Row(
         "imagegen:run_again_exactly",
         "POST",
         url("imagegen:run_again_exactly", image_pk),

@@ -27,6 +27,8 @@ class Command(BaseCommand):
         if problem := storage_problem():
             raise CommandError(problem)  # one line, exit code 1: wrong credentials never reach a generation
         lower_cpu_priority(settings.WORKER_NICENESS)
+        if settings.WARM_UP:
+            services.generation_path_warm_up()  # so the first generation is as quick as the rest
         identity = services.WorkerIdentity(
             worker_id=worker_id or f"worker-{get_random_string(12)}",
             host=socket.gethostname(),

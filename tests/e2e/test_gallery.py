@@ -114,10 +114,14 @@ def test_keys_on_the_image_page(live_server, page, gallery, csp_violations):
     expect(page.get_by_role("button", name="Favourite")).to_have_attribute("aria-pressed", "true")
     page.keyboard.press("ArrowRight")
     expect(page).to_have_url(f"{live_server.url}/gallery/images/{fox.pk}/")
+    # Each key waits for the new page's script: the address changes as soon as the page starts arriving.
+    page.wait_for_load_state("domcontentloaded")
     page.keyboard.press("ArrowLeft")
     expect(page).to_have_url(f"{live_server.url}/gallery/images/{whale.pk}/")
+    page.wait_for_load_state("domcontentloaded")
     page.keyboard.press("ArrowLeft")
     expect(page).to_have_url(f"{live_server.url}/gallery/images/{owl.pk}/")
+    page.wait_for_load_state("domcontentloaded")
     page.keyboard.press("Escape")
     expect(page).to_have_url(f"{live_server.url}/gallery/")
     assert csp_violations == []

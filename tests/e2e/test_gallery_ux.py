@@ -118,6 +118,8 @@ def test_back_and_esc_return_to_the_same_place_in_the_grid(live_server, page, ma
     oldest = many_images[0]
     page.locator(f"#tile-{oldest.pk} .tile-image").click()
     expect(page).to_have_url(f"{live_server.url}/gallery/images/{oldest.pk}/")
+    # The address changes when the new page starts arriving; its script listens for Esc once it has run.
+    page.wait_for_load_state("domcontentloaded")
     page.keyboard.press("Escape")
     expect(page).to_have_url(f"{live_server.url}/gallery/")
     expect(tiles).to_have_count(70)  # the second page is back without scrolling for it

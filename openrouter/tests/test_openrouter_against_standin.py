@@ -535,13 +535,16 @@ def test_a_link_instead_of_the_image_is_rejected(standin, standin_client, tag):
 
 
 def test_slow_trickle_keeps_the_idle_timer_alive(standin, api, tag):
-    with client_for(standin, idle_timeout=0.5, api=api.client_api) as client:
+    # The trickle lasts 1.5 s in small pieces: an idle limit of 1 s, counted from the start, would end it.
+    with client_for(standin, idle_timeout=1.0, api=api.client_api) as client:
         assert client.generate(request(f"{tag} [fault:slow]")).images
 
 
 def test_slow_trickle_hits_the_total_deadline(standin, api, tag):
     with (
-        client_for(standin, idle_timeout=0.5, total_timeout=0.7, api=api.client_api) as client,
+        # The idle limit is far above the total one: only the total deadline can end it, however the
+        # loaded machine spaces the trickle's bytes.
+        client_for(standin, idle_timeout=30, total_timeout=0.7, api=api.client_api) as client,
         pytest.raises(UpstreamTimeout) as caught,
     ):
         client.generate(request(f"{tag} [fault:slow]"))

@@ -23,6 +23,23 @@
     return request ? document.querySelector(was.tagName.toLowerCase() + request) : null;
   }
 
+  // A poll answered after a submit or a retry replaced the poll's element (their answers bring a new one)
+  // is stale: skip it, the new element's next poll brings the cards up to date. Swapping it would look for
+  // its out-of-band targets in the detached element and log each as missing; aborting it instead (hx-sync)
+  // would log the abort as an error. The listener sits on the element itself: a detached element's events
+  // no longer reach the document.
+  function guardPoll(root) {
+    var poll = root.id === "live-updates" ? root : root.querySelector && root.querySelector("#live-updates");
+    if (!poll || poll.hasAttribute("data-guarded")) return;
+    poll.setAttribute("data-guarded", "");
+    poll.addEventListener("htmx:beforeSwap", function (event) {
+      if (!document.body.contains(poll)) event.detail.shouldSwap = false;
+    });
+  }
+  document.addEventListener("htmx:load", function (event) { guardPoll(event.target); });
+  if (document.body) guardPoll(document.body);
+  else document.addEventListener("DOMContentLoaded", function () { guardPoll(document.body); });
+
   document.addEventListener("htmx:beforeRequest", function (event) {
     if (event.detail.elt.id === "live-updates") return;
     var active = document.activeElement;

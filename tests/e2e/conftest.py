@@ -27,7 +27,7 @@ def _no_console_errors_or_failed_requests(page, expected_console_errors):
     def on_request_failed(request):
         failure = request.failure or ""
         # A download the browser hands to its download manager, or a navigation that replaced a pending
-        # request (htmx's hx-sync="replace", leaving a page), is aborted on purpose, not broken.
+        # request (leaving a page), is aborted on purpose, not broken.
         if "ERR_ABORTED" in failure:
             return
         problems.append(f"request failed: {request.method} {request.url} ({failure})")

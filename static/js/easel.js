@@ -23,6 +23,25 @@
     }
   });
 
+  // Choices that re-render themselves (data-drop-stale on the element whose hx-trigger="change" asks, with
+  // hx-sync="this:queue last"): an answer to values the member has changed since it was asked for is
+  // dropped, since swapping it would undo the change, and the request htmx queued for that change brings the
+  // current values. Aborting the older request instead (hx-sync "replace") would log an error.
+  function changeCount(elt) { return elt.__easelChanges || 0; }
+  document.addEventListener("change", function (event) {
+    // Capturing: counted before htmx, listening on the element, sends the request this change makes.
+    var elt = event.target.closest && event.target.closest("[data-drop-stale]");
+    if (elt) elt.__easelChanges = changeCount(elt) + 1;
+  }, true);
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    if (elt.hasAttribute("data-drop-stale")) elt.__easelAsked = changeCount(elt);
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var elt = event.detail.elt;
+    if (elt.hasAttribute("data-drop-stale") && elt.__easelAsked !== changeCount(elt)) event.detail.shouldSwap = false;
+  });
+
   // Ctrl/Cmd+Enter submits the form the focused field belongs to (forms opt in with data-submit-shortcut).
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;

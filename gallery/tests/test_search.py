@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from gallery import selectors
+from gallery import search, selectors
 from gallery.models import Image
 from gallery.search import matching_ids_sql, search_words
 from gallery.selectors import GalleryQuery
@@ -202,8 +202,74 @@ def test_on_postgresql_a_search_page_checks_the_stored_document_on_the_gallery_q
     with CaptureQueriesContext(connection) as queries:
         page = selectors.image_page(viewer=member, query=GalleryQuery(text="misty light"))
     assert len(page.tiles) == 3
-    keys = next(q["sql"] for q in queries.captured_queries if "to_tsquery" in q["sql"])
+    keys = search_sql(queries)
     # Not recomputed from the prompt for each row, and not a second pass over the table by id.
-    assert "search_document @@ to_tsquery" in keys
+    assert "::tsquery" in keys
     assert "to_tsvector" not in keys
     assert "IN (SELECT id FROM gallery_image" not in keys
+
+
+POSTGRES_PREFIXES = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL expands prefixes into whole words (gallery 0008); SQLite's FTS5 reads prefixes itself",
+)
+
+
+def search_sql(queries) -> str:
+    return next(q["sql"] for q in queries.captured_queries if "search_document @@" in q["sql"])
+
+
+@POSTGRES_PREFIXES
+def test_on_postgresql_each_typed_prefix_becomes_the_whole_words_the_gallery_holds(member, make_images):
+    make_images(1, owner=member, prompt="Stained glass octopus on Mars")
+    make_images(1, owner=member, prompt="A marshland seen through glasses")
+    make_images(1, owner=member, prompt="A glass of milk")
+    with CaptureQueriesContext(connection) as queries:
+        assert found(member, "glass mars") == ["A marshland seen through glasses", "Stained glass octopus on Mars"]
+    assert ":*" not in search_sql(queries)
+    assert search._postgres_tsquery(["glass", "mars"]) == "('glass' | 'glasses') & ('mars' | 'marshland')"
+
+
+@POSTGRES_PREFIXES
+def test_on_postgresql_the_whole_words_follow_new_and_edited_text(member, make_image, make_images):
+    image = make_image(owner=member, prompt="A quiet harbour")  # one row, as a generation stores it
+    make_images(2, owner=member, prompt="Two herons")  # a bulk insert
+    assert found(member, "harb") == ["A quiet harbour"]
+    assert found(member, "hero") == ["Two herons", "Two herons"]
+    Image.objects.filter(pk=image.pk).update(prompt="A quiet harbourside")
+    assert found(member, "harbours") == ["A quiet harbourside"]
+    Image.objects.filter(pk=image.pk).update(model_text="With lanterns")
+    assert found(member, "lantern harbour") == ["A quiet harbourside"]
+
+
+@POSTGRES_PREFIXES
+def test_on_postgresql_a_prefix_of_too_many_words_stays_a_prefix_term(monkeypatch, member, make_images):
+    monkeypatch.setattr(search, "MAX_EXPANSION", 2)
+    make_images(1, owner=member, prompt="Foxgloves by a fox den")
+    make_images(1, owner=member, prompt="Foxes")
+    assert found(member, "fox den") == ["Foxgloves by a fox den"]
+    assert search._postgres_tsquery(["fox", "den"]) == "'fox':* & ('den')"
+    assert found(member, "fox") == ["Foxes", "Foxgloves by a fox den"]
+
+
+@POSTGRES_PREFIXES
+def test_on_postgresql_a_prefix_nobody_wrote_finds_nothing(member, make_images):
+    make_images(1, owner=member, prompt="A red kite")
+    assert found(member, "zebra") == []
+    assert found(member, "kite zebra") == []
+
+
+@POSTGRES_PREFIXES
+def test_on_postgresql_expanded_words_find_what_prefix_terms_find(monkeypatch, member, make_images):
+    """Stored words may hold punctuation ('e-mail', 'brien@example.com', 'v1.2.3'): quoted, they still find
+    exactly the images the plain prefix terms find."""
+    prompts = ["An e-mail to o'brien@example.com about C:\\temp\\file and v1.2.3's notes", "Emails, filed"]
+    for prompt in prompts:
+        make_images(1, owner=member, prompt=prompt)
+    texts = ["e", "mail", "brien", "example", "temp", "file", "v1", "o brien", "e mail notes", "em fil"]
+    expanded = {text: found(member, text) for text in texts}
+    monkeypatch.setattr(search, "MAX_EXPANSION", 0)  # every word a prefix term, as before 0008
+    assert expanded == {text: found(member, text) for text in texts}
+    assert expanded["brien"] == [prompts[0]]
+    assert expanded["e mail notes"] == [prompts[0]]
+    assert expanded["em fil"] == [prompts[1]]

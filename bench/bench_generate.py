@@ -102,6 +102,9 @@ def main() -> None:
     def pages(name: str) -> str:
         return " · ".join(f"{run[name + '_p50']:.0f} / {run[name + '_p95']:.0f}" for run in runs) + " ms"
 
+    def spread(name: str) -> str:
+        return " · ".join(f"{run[name + '_p50']:.2f} / {run[name + '_max']:.2f}" for run in runs) + " s"
+
     requests = " · ".join(str(run["page_requests"]) for run in runs)
     polls = " · ".join(str(run["tab_polls"]) for run in runs)
 
@@ -123,6 +126,17 @@ def main() -> None:
             each("slowest_s", "s", 2),
             f"the submissions themselves took {each('submit_s', 's', 2)}",
         ),
+        (
+            "in the burst: submit → taken by the worker, p50 / max",
+            spread("queued"),
+            "the worker claims each queued generation",
+        ),
+        (
+            "in the burst: the request as the worker timed it, p50 / max",
+            spread("request"),
+            f"upstream {args.latency:g} s + sending, receiving and checking the image",
+        ),
+        ("in the burst: answer → image stored, p50 / max", spread("storing"), "thumbnail, files, rows"),
         (
             "Generate page during the burst, p50 / p95",
             pages("generate"),
@@ -163,7 +177,8 @@ def main() -> None:
         f"(2 processes × 8 threads) and one worker process ({args.threads} threads) on {vendor}, the stand-in answering "
         f"after {args.latency:g} s, on this 2-core machine; each run starts from an empty database. "
         "The stand-in runs at the lowest CPU priority: it plays OpenRouter, whose drawing happens on "
-        "OpenRouter's machines, not Easel's. The worker runs at its default lowered priority "
+        "OpenRouter's machines, not Easel's, and for the same reason its latency runs from each request's arrival "
+        "(the drawing comes out of the wait, not on top of it). The worker runs at its default lowered priority "
         "(`EASEL_WORKER_NICENESS=10`; each of the two also lowers its session's autogroup, without which "
         "this kernel ranks a nice value only within one session). Two more processes: a member browsing the Generate and gallery pages, and "
         "the submitting member's open Generate page polling its running cards; the last rows count the "
@@ -308,6 +323,7 @@ def measure(args) -> dict:
         stored_after = wait_stored(prompts, starts, every=0.1)
         first_stored = min(start + seconds for start, seconds in zip(starts, stored_after, strict=True))
         burst_seconds = time.monotonic() - burst_started
+        phases = burst_phases(prompts)
         browsing.set()
         page_times = results.get(timeout=60)
         browser.join()
@@ -347,6 +363,27 @@ def measure(args) -> dict:
         "tab_p50": statistics.median(tab_times),
         "tab_p95": percentile(tab_times, 95),
         "tab_polls": len(tab_times),
+        **phases,
+    }
+
+
+def burst_phases(prompts: list[str]) -> dict:
+    """Where the burst's time went, from the generations' own timestamps (p50 and the slowest, in s):
+    submit → claimed by the worker; the request as the worker timed it (upstream latency included);
+    response → image stored."""
+    from imagegen.models import Generation
+
+    queued, request, storing = [], [], []
+    for generation in Generation.objects.filter(prompt__in=prompts).prefetch_related("images"):
+        image = generation.images.all()[0]
+        queued.append((generation.started_at - generation.created_at).total_seconds())
+        request.append(image.latency_ms / 1000)
+        answered = generation.started_at.timestamp() + image.latency_ms / 1000
+        storing.append(generation.finished_at.timestamp() - answered)
+    return {
+        f"{name}_{stat}": function(values)
+        for name, values in (("queued", queued), ("request", request), ("storing", storing))
+        for stat, function in (("p50", statistics.median), ("max", max))
     }
 
 

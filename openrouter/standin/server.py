@@ -341,6 +341,7 @@ class _Handler(BaseHTTPRequestHandler):
     # POST
 
     def do_POST(self) -> None:
+        self._received_at = time.monotonic()
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         route, _ = self._route()
@@ -376,7 +377,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(*status_fault_answer(request, fault))
             return
         reply = plan_reply(request, fault, oversize_bytes=self.standin.oversize_bytes)
-        latency = self.standin._latency(markers)
+        # A model's latency runs from the request's arrival. Drawing the pictures above is OpenRouter's work
+        # (on its machines, not Easel's), so it comes out of the wait instead of on top of it: otherwise a
+        # burst of requests, drawn one after another by this one process, would look like a slower model.
+        latency = max(0.0, self.standin._latency(markers) - (time.monotonic() - self._received_at))
         if request.stream:
             self._stream(reply, request, fault, latency)
         else:

@@ -326,6 +326,33 @@ def test_latency_sends_keepalives_while_waiting():
         assert time.monotonic() - started < 10
 
 
+def test_latency_runs_from_the_requests_arrival_so_drawing_is_not_added_to_it(monkeypatch):
+    """Drawing is OpenRouter's work: a request that took 1.5 s to draw waits only what is left of 2 s."""
+    from openrouter.standin import server as standin_server
+
+    plan_reply = standin_server.plan_reply
+
+    def slow_drawing(*args, **kwargs):
+        time.sleep(1.5)
+        return plan_reply(*args, **kwargs)
+
+    waits = []
+    wait = standin_server._Handler._wait
+
+    def recorded_wait(self, seconds, *, keepalive):
+        waits.append(seconds)
+        return wait(self, seconds, keepalive=keepalive)
+
+    monkeypatch.setattr(standin_server._Handler, "_wait", recorded_wait)
+    with StandinServer(latency=2.0, keepalive_interval=0.25) as server:
+        chat(server, body("quick drawing"))
+        monkeypatch.setattr(standin_server, "plan_reply", slow_drawing)
+        chat(server, body("slow drawing"))
+    quick, slow = waits
+    assert 1.0 < quick <= 2.0
+    assert slow <= 0.5
+
+
 def test_random_latency_range():
     assert parse_latency("2") == 2.0
     assert parse_latency("2-20") == (2.0, 20.0)

@@ -1,8 +1,8 @@
 """The task worker: one process that runs many generations at once.
 
 django-tasks-db's `db_worker` runs one task at a time, and a generation is mostly seconds of waiting on
-OpenRouter. So one loop claims queued tasks (django-tasks-db's own claim: SKIP LOCKED on PostgreSQL, an
-exclusive transaction on SQLite) and hands each to a pool of threads; the pool's size is the number of
+OpenRouter. So one loop claims queued tasks (SKIP LOCKED on PostgreSQL, an exclusive transaction on
+SQLite; as many at once as it has free threads, up to CLAIM_BATCH) and hands each to a pool of threads; the pool's size is the number of
 generations this process runs concurrently. The same loop beats the heartbeat of the generations it
 runs and, every so often, recovers generations whose worker died.
 
@@ -26,6 +26,9 @@ from django.db import DatabaseError, close_old_connections, connections
 from imagegen.services import queue as task_queue
 
 logger = logging.getLogger("easel.worker")
+
+# The most queued generations one claim takes (each needs a free thread of the pool).
+CLAIM_BATCH = 20
 
 # EX_SOFTWARE from sysexits.h: the process ended itself because its own loop stopped working.
 WATCHDOG_EXIT_CODE = 70
@@ -180,8 +183,11 @@ class PoolWorker:
 
                 if not self.free_slots.acquire(timeout=self.poll_seconds):
                     continue
+                slots = 1
+                while slots < CLAIM_BATCH and self.free_slots.acquire(blocking=False):
+                    slots += 1
                 try:
-                    task_result = self._claim_next()
+                    task_results = self._claim_ready(limit=slots)
                 except DatabaseError:
                     # The database is away (restart, failover): wait and try again; never die of it.
                     logger.warning(
@@ -189,14 +195,15 @@ class PoolWorker:
                     )
                     close_old_connections()
                     connections.close_all()
-                    self.free_slots.release()
+                    self._release(slots)
                     self.stopping.wait(min(5.0, self.poll_seconds * 20))
                     continue
-                if task_result is None:
-                    self.free_slots.release()
+                self._release(slots - len(task_results))
+                if not task_results:
                     self.stopping.wait(self.poll_seconds)
                     continue
-                claimed.put(task_result)
+                for task_result in task_results:
+                    claimed.put(task_result)
         finally:
             close_old_connections()
             logger.info("Worker %s waiting for running generations to finish.", self.worker_id)
@@ -240,11 +247,15 @@ class PoolWorker:
         if self.watchdog:
             self.watchdog.feed()
 
-    def _claim_next(self):
+    def _claim_ready(self, *, limit: int) -> list:
         close_old_connections()
-        return task_queue.claim_next_task(
-            worker_id=self.worker_id, backend_name=self.backend_name, queue_names=self.queue_names
+        return task_queue.claim_ready_tasks(
+            worker_id=self.worker_id, backend_name=self.backend_name, queue_names=self.queue_names, limit=limit
         )
+
+    def _release(self, slots: int) -> None:
+        for _ in range(slots):
+            self.free_slots.release()
 
     def _run(self, task_result) -> None:
         try:

@@ -31,20 +31,25 @@ def enqueue_generation(*, generation_id: int) -> None:
     run_generation.enqueue(generation_id=generation_id)
 
 
-def claim_next_task(
-    *, worker_id: str, backend_name: str, queue_names: tuple[str, ...]
-) -> DBTaskResult | None:
-    """Claim the oldest ready task (SKIP LOCKED on PostgreSQL, an exclusive transaction on SQLite)."""
+def claim_ready_tasks(
+    *, worker_id: str, backend_name: str, queue_names: tuple[str, ...], limit: int
+) -> list[DBTaskResult]:
+    """Claim up to `limit` of the oldest ready tasks in one transaction (SKIP LOCKED on PostgreSQL, an
+    exclusive transaction on SQLite), oldest first.
+
+    Several at once because every claim waits its turn for SQLite's write lock like every other writer: in
+    a burst of submissions, one turn per generation let claims fall a second behind (bench_generate.py).
+    A worker asks for no more than it has free threads, so what it claims starts at once."""
     tasks = DBTaskResult.objects.ready().filter(backend_name=backend_name, queue_name__in=queue_names)
     try:
         with exclusive_transaction(tasks.db):
-            task_result = tasks.get_locked()
-            if task_result is not None:
+            claimed = list(tasks.select_for_update(skip_locked=True)[:limit])
+            for task_result in claimed:
                 task_result.claim(worker_id)
-            return task_result
+            return claimed
     except OperationalError as exc:
         if is_locked_database_exception(exc):
-            return None
+            return []
         raise
 
 

@@ -250,7 +250,10 @@ class PoolWorker:
     def _claim_ready(self, *, limit: int) -> list:
         close_old_connections()
         return task_queue.claim_ready_tasks(
-            worker_id=self.worker_id, backend_name=self.backend_name, queue_names=self.queue_names, limit=limit
+            worker_id=self.worker_id,
+            backend_name=self.backend_name,
+            queue_names=self.queue_names,
+            limit=limit,
         )
 
     def _release(self, slots: int) -> None:

@@ -225,7 +225,10 @@ def test_on_postgresql_each_typed_prefix_becomes_the_whole_words_the_gallery_hol
     make_images(1, owner=member, prompt="A marshland seen through glasses")
     make_images(1, owner=member, prompt="A glass of milk")
     with CaptureQueriesContext(connection) as queries:
-        assert found(member, "glass mars") == ["A marshland seen through glasses", "Stained glass octopus on Mars"]
+        assert found(member, "glass mars") == [
+            "A marshland seen through glasses",
+            "Stained glass octopus on Mars",
+        ]
     assert ":*" not in search_sql(queries)
     assert search._postgres_tsquery(["glass", "mars"]) == "('glass' | 'glasses') & ('mars' | 'marshland')"
 

@@ -11,6 +11,7 @@ temporary directory and DIR (default easel-shots in the temporary directory) is 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import io
 import os
 import shutil
@@ -47,6 +48,8 @@ from PIL import ImageDraw  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 import openrouter  # noqa: E402
+from compare import services as compare_services  # noqa: E402
+from compare.models import Board, BoardCell  # noqa: E402
 from gallery import services as gallery_services  # noqa: E402
 from gallery.models import Collection, CollectionItem  # noqa: E402
 from imagegen.model_sync import models_sync  # noqa: E402
@@ -146,6 +149,7 @@ def seed() -> dict:
             )
     _seed_generation_log(images)
     cards = generate_page_cards(admin)
+    board = compare_board(admin)
     coast = Collection.objects.create(owner=mira, title="Coast")
     for image in images[:5]:
         if image.owner == mira:
@@ -167,6 +171,7 @@ def seed() -> dict:
         "collection_link": collection_link,
         "invite": invite,
         "edit": cards,
+        "board": board,
     }
 
 
@@ -217,11 +222,58 @@ def generate_page_cards(member) -> object:
     return edited
 
 
+def compare_board(member) -> Board:
+    """A finished board of three models, as the Compare page leaves it: two columns with their image, cost,
+    time and provider (one marked Best), one failed with its reason, and the settings one model ignored."""
+    picked = [
+        "black-forest-labs/flux.2-pro",
+        "black-forest-labs/flux.2-klein-4b",
+        "google/gemini-3-pro-image-preview",
+    ]
+    models = [ImageModel.objects.get(openrouter_id=model_id) for model_id in picked]
+    board = compare_services.board_create(
+        member=member,
+        models=models,
+        prompt="a paper boat on a rainy street",
+        aspect_ratio="1:1",
+        image_size="2K",
+    )
+    started = timezone.now() - dt.timedelta(seconds=20)
+    cells = list(board.cells.select_related("generation", "model"))
+    for number, cell in enumerate(cells):
+        generation = cell.generation
+        finished = started + dt.timedelta(seconds=6 + 3 * number)
+        if number == 2:
+            Generation.objects.filter(pk=generation.pk).update(
+                status="failed", stage="failed", started_at=started, finished_at=finished, reserved_usd=0,
+                error_kind="provider", error_message="The provider had an error (502). Try again in a minute.",
+            )  # fmt: skip
+            continue
+        cost = Decimal(("0.03", "0.014")[number])
+        Generation.objects.filter(pk=generation.pk).update(
+            status="succeeded", stage="done", started_at=started, finished_at=finished, cost_usd=cost,
+            reserved_usd=0,
+        )  # fmt: skip
+        stored = gallery_services.image_files_store(data=picture(1024, 1024, 70 + number), image_format="PNG")
+        with transaction.atomic():
+            gallery_services.image_create(
+                owner=member, stored=stored, generation=generation, index=0, mime_type="image/png",
+                image_format="PNG", width=1024, height=1024, prompt=board.prompt,
+                model_slug=cell.model.openrouter_id, model_name=cell.model.name, aspect_ratio="1:1",
+                provider="Black Forest Labs", cost_usd=cost, latency_ms=6000 + 3000 * number,
+            )  # fmt: skip
+    BoardCell.objects.filter(pk=cells[0].pk).update(is_best=True)
+    return board
+
+
 def member_pages(world: dict) -> list[tuple[str, str]]:
     image, link = world["image"], world["image_link"]
     return [
         ("generate", "/"),
         ("generate-editing", f"/?edit={world['edit'].pk}"),
+        ("compare", "/compare/"),
+        ("compare-board", f"/compare/boards/{world['board'].pk}/"),
+        ("compare-boards", "/compare/boards/"),
         ("gallery", "/gallery/"),
         ("image", f"/gallery/images/{image.pk}/"),
         ("collections", "/gallery/collections/"),

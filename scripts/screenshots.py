@@ -109,6 +109,11 @@ def _seed_generation_log(images) -> None:
             count=2 if number % 3 == 0 else 1,
             status=status,
             error_kind="out_of_credits" if status == Generation.Status.FAILED else "",
+            error_message=(
+                "OpenRouter says the account is out of credits. Ask an admin to add credits."
+                if status == Generation.Status.FAILED
+                else ""
+            ),
             cost_usd=Decimal("0.0387") * (number + 1) if status == Generation.Status.SUCCEEDED else None,
             reserved_usd=Decimal("0.0774") if status == Generation.Status.RUNNING else Decimal(0),
         )

@@ -59,6 +59,11 @@ from sharing import services as sharing_services  # noqa: E402
 from team import services as team_services  # noqa: E402
 
 PASSWORD = "a-long-screenshot-password"
+# Thumbnails below the fold load lazily, as the member scrolls; load them all before a full-page capture.
+LOAD_EVERY_PICTURE = """() => Promise.all([...document.images].map((img) => {
+    img.loading = "eager";
+    return img.complete ? null : new Promise((done) => { img.onload = img.onerror = done; });
+}))"""
 SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
 SHAPES = [(1024, 1024), (1344, 768), (768, 1344), (1184, 864), (864, 1184), (1536, 672)]
 SUBJECTS = [
@@ -359,6 +364,7 @@ def shoot(base_url: str, world: dict, out: Path, dark: bool, only: list[str]) ->
                     for step in then:
                         step(page)
                     page.wait_for_load_state("load")
+                    page.evaluate(LOAD_EVERY_PICTURE)  # a full-page picture shows what a member scrolls to
                     target = out / f"{name}-{size_name}{'-dark' if dark else ''}.png"
                     page.screenshot(path=target, full_page=True)
                     written.append(target)

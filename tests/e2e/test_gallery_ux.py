@@ -69,6 +69,20 @@ def test_the_first_tile_is_on_the_first_screen_with_two_or_more_tiles_a_row(
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1440x900", "390x844"])
+def test_a_picture_alone_on_the_last_row_keeps_its_shape(live_server, page, member, make_image, viewport):
+    """Rows are justified, but the last one is not stretched: a lone square there stays square (not a wide
+    crop of it)."""
+    make_image(owner=member, prompt="a square picture", width=64, height=64, color=(200, 40, 40))
+    page.set_viewport_size(viewport)
+    log_in(page, live_server.url, "mira")
+    page.goto(f"{live_server.url}/gallery/")
+    tile = page.locator("#gallery-results li.tile .tile-image")
+    expect(tile).to_have_count(1)
+    box = tile.bounding_box()
+    assert abs(box["width"] - box["height"]) <= 2, box
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1440x900", "390x844"])
 def test_select_all_clear_and_delete_in_place_keep_the_loaded_pages(live_server, page, many_images, viewport):
     page.set_viewport_size(viewport)
     log_in(page, live_server.url, "mira")

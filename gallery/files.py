@@ -156,23 +156,40 @@ class Thumbnail:
 
 
 def make_thumbnail(data: bytes, *, long_side: int | None = None) -> Thumbnail:
-    """A WebP whose long side is at most `long_side` pixels (THUMBNAIL_LONG_SIDE).
+    """A WebP whose long side is at most `long_side` pixels (THUMBNAIL_LONG_SIDE), from an image file's bytes.
 
-    Tuned for save time and page weight (bench/bench_gallery.py: a 1024×1024 PNG well under 100 ms,
-    60 thumbnails under 2 MB): WebP `method=2` encodes about three times faster than method 4, with
-    files of the same size. Quality 75 rather than 80 makes thumbnails a third smaller, with no visible
-    loss at tile size (a 512 px thumbnail fills a ~200 px tile, twice over on a HiDPI screen). Bilinear
-    rather than Lanczos: scaled down, Pillow's bilinear is a triangle filter as wide as the scale, which
-    smooths grain, so noisy pictures' thumbnails are half the size (9 KB rather than 18 KB on average), and
-    it takes a third of the time (5 ms rather than 15 ms from 1024 px: storing is what a burst of
-    generations waits on, bench/bench_generate.py); at tile size the two look the same.
+    A generation's images are not decoded here a second time: the check that accepts them decodes each one
+    whole, and the worker makes the thumbnail from those pixels (thumbnail_from_pixels, through the
+    OpenRouter client's `derive`). This is for everything else: references, previews, older files.
     """
     long_side = long_side or settings.THUMBNAIL_LONG_SIDE
-    with decoding_slot():  # the whole picture's pixels, and a converted copy, until it is scaled down
-        with PILImage.open(io.BytesIO(data), formats=list(image_formats.PILLOW_FORMATS)) as source:
-            source.draft("RGB", (long_side, long_side))  # JPEG decodes at a reduced scale: much faster
-            image = source.convert("RGBA" if _has_alpha(source) else "RGB")
-        image.thumbnail((long_side, long_side), PILImage.Resampling.BILINEAR, reducing_gap=2.0)
+    # The whole picture's pixels, and a converted copy, until it is scaled down.
+    with (
+        decoding_slot(),
+        PILImage.open(io.BytesIO(data), formats=list(image_formats.PILLOW_FORMATS)) as source,
+    ):
+        source.draft("RGB", (long_side, long_side))  # JPEG decodes at a reduced scale: much faster
+        return thumbnail_from_pixels(source, long_side=long_side)
+
+
+def thumbnail_from_pixels(picture: PILImage.Image, *, long_side: int | None = None) -> Thumbnail:
+    """The thumbnail of a decoded picture. It may scale `picture` itself: pass one you are done with.
+
+    Tuned for save time, since storing is what a burst of generations waits on (bench/bench_generate.py),
+    and for page weight (bench/bench_gallery.py: 60 thumbnails well under 2 MB):
+    - the picture is first reduced by a whole factor, averaging each 2×2 (or 3×3…) block, then scaled
+      the rest of the way with the bilinear filter (`reducing_gap=1.0`): 1 ms from 1024 px rather than
+      7.5 ms for the bilinear filter alone; noisy pictures keep more of their grain, so their thumbnails
+      are larger (about 18 KB rather than 6 KB, as with Lanczos), smooth ones the same (5 KB);
+    - no copy when the picture is already RGB or RGBA;
+    - WebP `method=2` encodes about three times faster than method 4, with files of the same size, and
+      quality 75 rather than 80 makes them a third smaller, with no visible loss at tile size (a 512 px
+      thumbnail fills a ~200 px tile, twice over on a HiDPI screen).
+    """
+    long_side = long_side or settings.THUMBNAIL_LONG_SIDE
+    mode = "RGBA" if _has_alpha(picture) else "RGB"
+    image = picture if picture.mode == mode else picture.convert(mode)
+    image.thumbnail((long_side, long_side), PILImage.Resampling.BILINEAR, reducing_gap=1.0)
     out = io.BytesIO()
     image.save(out, "WEBP", quality=75, method=2)
     return Thumbnail(data=out.getvalue(), width=image.width, height=image.height)

@@ -35,9 +35,11 @@ class StoredImageFiles:
     credentials: ContentCredentials = NO_CREDENTIALS
 
 
-def image_files_store(*, data: bytes, image_format: str) -> StoredImageFiles:
+def image_files_store(
+    *, data: bytes, image_format: str, thumbnail: files.Thumbnail | None = None
+) -> StoredImageFiles:
     """Write the original (unchanged) and its WebP thumbnail, before any row points at them, and read
-    the original's Content Credentials.
+    the original's Content Credentials. `thumbnail`: one already made from the decoded pixels, if any.
 
     If anything fails, files written by this call are removed again, so nothing is left behind.
     """
@@ -49,7 +51,8 @@ def image_files_store(*, data: bytes, image_format: str) -> StoredImageFiles:
     thumbnail_name = files.thumbnail_name(sha256=sha256)
     created: list[str] = []
     try:
-        thumbnail = files.make_thumbnail(data)
+        if thumbnail is None:
+            thumbnail = files.make_thumbnail(data)
         if files.write_file(name=file_name, data=data):
             created.append(file_name)
         if files.write_file(name=thumbnail_name, data=thumbnail.data):

@@ -5,6 +5,7 @@ import threading
 from django.conf import settings
 
 import openrouter
+from gallery import files
 
 _clients: dict[tuple, openrouter.OpenRouterClient] = {}
 _clients_lock = threading.Lock()
@@ -34,6 +35,8 @@ def openrouter_client(**overrides) -> openrouter.OpenRouterClient:
         "api": api_for(None),
         "max_image_bytes": settings.MAX_IMAGE_BYTES,
         "max_pixels": settings.MAX_IMAGE_PIXELS,
+        # The check decodes every image whole; its thumbnail is made from those pixels, not decoded again.
+        "derive": files.thumbnail_from_pixels,
     } | overrides
     key = tuple(sorted(options.items()))
     with _clients_lock:

@@ -11,6 +11,7 @@ import base64
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Protocol
 
+from openrouter.imagecheck import Derive
 from openrouter.images import ImageStreamDecoder, parse_images_response
 from openrouter.sse import SseDecoder
 from openrouter.stream import StreamDecoder, parse_completion
@@ -32,13 +33,19 @@ class WireApi(Protocol):
         ...
 
     def stream_decoder(
-        self, *, generation_id: str | None, max_image_bytes: int, max_pixels: int
+        self, *, generation_id: str | None, max_image_bytes: int, max_pixels: int, derive: Derive | None
     ) -> SseDecoder:
         """A decoder for a streamed (text/event-stream) answer; `generation_id` is the header's, if any."""
         ...
 
     def parse_body(
-        self, body: object, *, generation_id: str | None, max_image_bytes: int, max_pixels: int
+        self,
+        body: object,
+        *,
+        generation_id: str | None,
+        max_image_bytes: int,
+        max_pixels: int,
+        derive: Derive | None,
     ) -> GenerationResult:
         """Read a buffered (JSON) answer; raises the typed error for an error envelope."""
         ...
@@ -129,15 +136,21 @@ class ChatCompletionsApi:
         return build_chat_payload(request, stream=True)
 
     def stream_decoder(
-        self, *, generation_id: str | None, max_image_bytes: int, max_pixels: int
+        self, *, generation_id: str | None, max_image_bytes: int, max_pixels: int, derive: Derive | None
     ) -> SseDecoder:
         # Every chunk names the generation, so the header's id is not needed.
-        return StreamDecoder(max_image_bytes=max_image_bytes, max_pixels=max_pixels)
+        return StreamDecoder(max_image_bytes=max_image_bytes, max_pixels=max_pixels, derive=derive)
 
     def parse_body(
-        self, body: object, *, generation_id: str | None, max_image_bytes: int, max_pixels: int
+        self,
+        body: object,
+        *,
+        generation_id: str | None,
+        max_image_bytes: int,
+        max_pixels: int,
+        derive: Derive | None,
     ) -> GenerationResult:
-        return parse_completion(body, max_image_bytes=max_image_bytes, max_pixels=max_pixels)
+        return parse_completion(body, max_image_bytes=max_image_bytes, max_pixels=max_pixels, derive=derive)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,17 +170,27 @@ class ImagesApi:
         return build_images_payload(request, stream=self.stream)
 
     def stream_decoder(
-        self, *, generation_id: str | None, max_image_bytes: int, max_pixels: int
+        self, *, generation_id: str | None, max_image_bytes: int, max_pixels: int, derive: Derive | None
     ) -> SseDecoder:
         return ImageStreamDecoder(
-            generation_id=generation_id, max_image_bytes=max_image_bytes, max_pixels=max_pixels
+            generation_id=generation_id, max_image_bytes=max_image_bytes, max_pixels=max_pixels, derive=derive
         )
 
     def parse_body(
-        self, body: object, *, generation_id: str | None, max_image_bytes: int, max_pixels: int
+        self,
+        body: object,
+        *,
+        generation_id: str | None,
+        max_image_bytes: int,
+        max_pixels: int,
+        derive: Derive | None,
     ) -> GenerationResult:
         return parse_images_response(
-            body, generation_id=generation_id, max_image_bytes=max_image_bytes, max_pixels=max_pixels
+            body,
+            generation_id=generation_id,
+            max_image_bytes=max_image_bytes,
+            max_pixels=max_pixels,
+            derive=derive,
         )
 
 

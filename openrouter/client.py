@@ -40,7 +40,7 @@ from openrouter.errors import (
     error_details,
     error_for_status,
 )
-from openrouter.imagecheck import base64_length_limit
+from openrouter.imagecheck import Derive, base64_length_limit
 from openrouter.types import (
     DEFAULT_MAX_IMAGE_BYTES,
     DEFAULT_MAX_PIXELS,
@@ -128,6 +128,7 @@ class OpenRouterClient:
         backoff_cap: float = 8.0,
         max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
         max_pixels: int = DEFAULT_MAX_PIXELS,
+        derive: Derive | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -150,6 +151,9 @@ class OpenRouterClient:
         self._backoff_cap = backoff_cap
         self._max_image_bytes = max_image_bytes
         self._max_pixels = max_pixels
+        # Called with each accepted image's decoded pixels, which the check holds anyway; what it makes
+        # rides on the GeneratedImage as `derived` (Easel makes its thumbnail so, decoding once).
+        self._derive = derive
         self._sleep = sleep
         self._clock = clock
         self._jitter = jitter
@@ -364,7 +368,10 @@ class OpenRouterClient:
     ) -> GenerationResult:
         header_id = response.headers.get("x-generation-id")
         decoder = self.api.stream_decoder(
-            generation_id=header_id, max_image_bytes=self._max_image_bytes, max_pixels=self._max_pixels
+            generation_id=header_id,
+            max_image_bytes=self._max_image_bytes,
+            max_pixels=self._max_pixels,
+            derive=self._derive,
         )
         started = bool(header_id)
         if header_id:
@@ -411,6 +418,7 @@ class OpenRouterClient:
             generation_id=response.headers.get("x-generation-id"),
             max_image_bytes=self._max_image_bytes,
             max_pixels=self._max_pixels,
+            derive=self._derive,
         )
         emit(Started(generation_id=result.generation_id, attempt=attempt))
         return result

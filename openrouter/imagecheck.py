@@ -12,7 +12,10 @@ from __future__ import annotations
 import binascii
 import io
 import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from PIL import Image
 
@@ -20,6 +23,9 @@ from core.decoding import decoding_slot
 from core.image_formats import FORMATS_BY_MIME, MIME_TYPES, PILLOW_FORMATS
 from openrouter.errors import ImageRejected
 from openrouter.types import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_PIXELS, BytesLike
+
+# Called with a checked image's decoded pixels (see inspect_image).
+Derive = Callable[[Image.Image], Any]
 
 # A data URL's header ("data:image/png;base64,") is short; anything longer is not one.
 _MAX_HEADER_BYTES = 256
@@ -32,6 +38,7 @@ class CheckedImage:
     width: int
     height: int
     format: str
+    derived: Any = field(default=None, repr=False)  # what inspect_image's `derive` made of the pixels
 
 
 def base64_length_limit(max_bytes: int) -> int:
@@ -109,29 +116,60 @@ def decode_data_url(url: str | BytesLike, *, max_bytes: int = DEFAULT_MAX_IMAGE_
     return mime, data
 
 
-def inspect_image(data: bytes, *, declared_mime: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> CheckedImage:
-    """Prove `data` is a whole PNG, JPEG or WebP of the declared type, within the pixel cap."""
+def inspect_image(
+    data: bytes,
+    *,
+    declared_mime: str,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    derive: Derive | None = None,
+) -> CheckedImage:
+    """Prove `data` is a whole PNG, JPEG or WebP of the declared type, within the pixel cap.
+
+    `derive`, if given, is called with the decoded picture while its pixels are in memory (a thumbnail,
+    say, so that nothing decodes the image a second time); what it returns is the result's `derived`.
+    Its errors are its own: they propagate as they are, never as a rejection of the image."""
+    # The whole picture is decoded below: one of the process's decoding slots bounds the memory.
+    with decoding_slot(), _decoded(data, declared_mime=declared_mime, max_pixels=max_pixels) as picture:
+        width, height = picture.size
+        real_format = picture.format or ""
+        derived = derive(picture) if derive is not None else None
+    return CheckedImage(
+        data=data,
+        mime_type=declared_mime,
+        width=width,
+        height=height,
+        format=real_format,
+        derived=derived,
+    )
+
+
+@contextmanager
+def _decoded(data: bytes, *, declared_mime: str, max_pixels: int) -> Iterator[Image.Image]:
+    """The picture, decoded whole; ImageRejected with a reason a person understands if it cannot be."""
     try:
         # Pillow's bomb check warns between MAX_IMAGE_PIXELS and twice that; make the warning an error
         # here only. (catch_warnings is process-wide before Python 3.14, but the pixel cap below is
         # stricter than Pillow's limit, so a race on the filter cannot let a bomb through.)
-        # The whole picture is decoded below: one of the process's decoding slots bounds the memory.
-        with decoding_slot(), warnings.catch_warnings():
+        with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=list(PILLOW_FORMATS)) as picture:
+            picture = Image.open(io.BytesIO(data), formats=list(PILLOW_FORMATS))
+            try:
                 width, height = picture.size
-                real_format = picture.format or ""
                 if width * height > max_pixels:
                     raise ImageRejected(
                         f"it claims to be {width}x{height} pixels, "
                         f"over Easel's limit of {max_pixels / 1_000_000:.0f} megapixels"
                     )
+                real_format = picture.format or ""
                 real_mime = MIME_TYPES.get(real_format, "")
                 if real_mime != declared_mime:
                     raise ImageRejected(
                         f"it was labelled {declared_mime} but the bytes are a {real_format} file"
                     )
                 picture.load()
+            except BaseException:
+                picture.close()
+                raise
     except ImageRejected:
         raise
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
@@ -144,7 +182,8 @@ def inspect_image(data: bytes, *, declared_mime: str, max_pixels: int = DEFAULT_
         # Hostile input can make a decoder fail in many ways (OSError, SyntaxError, struct.error,
         # zlib errors...); all of them mean the same thing here.
         raise ImageRejected(f"it is damaged or incomplete ({type(exc).__name__})") from None
-    return CheckedImage(data=data, mime_type=declared_mime, width=width, height=height, format=real_format)
+    with picture:
+        yield picture
 
 
 def check_data_url(
@@ -152,7 +191,8 @@ def check_data_url(
     *,
     max_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    derive: Derive | None = None,
 ) -> CheckedImage:
     """Decode and fully check a data URL; raises ImageRejected with a reason a person understands."""
     mime, data = decode_data_url(url, max_bytes=max_bytes)
-    return inspect_image(data, declared_mime=mime, max_pixels=max_pixels)
+    return inspect_image(data, declared_mime=mime, max_pixels=max_pixels, derive=derive)

@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping
 
 from core import image_formats
+from openrouter.imagecheck import Derive
 from openrouter.reader import ResponseReader, optional_field
 from openrouter.sse import SseDecoder, protocol_error
 from openrouter.types import (
@@ -68,9 +69,17 @@ class ImagesReader(ResponseReader):
     BLOB_START = re.compile(rb'"b64_json"\s*:\s*(")')
 
     def __init__(
-        self, *, generation_id: str | None, max_image_bytes: int, max_pixels: int, verify_images: bool = True
+        self,
+        *,
+        generation_id: str | None,
+        max_image_bytes: int,
+        max_pixels: int,
+        verify_images: bool = True,
+        derive: Derive | None = None,
     ) -> None:
-        super().__init__(max_image_bytes=max_image_bytes, max_pixels=max_pixels, verify_images=verify_images)
+        super().__init__(
+            max_image_bytes=max_image_bytes, max_pixels=max_pixels, verify_images=verify_images, derive=derive
+        )
         self.generation_id = generation_id
         self._completed = False
 
@@ -166,9 +175,12 @@ def parse_images_response(
     generation_id: str | None = None,
     max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    derive: Derive | None = None,
 ) -> GenerationResult:
     """Parse a buffered Image API answer into a GenerationResult; raises the typed error for an envelope."""
-    reader = ImagesReader(generation_id=generation_id, max_image_bytes=max_image_bytes, max_pixels=max_pixels)
+    reader = ImagesReader(
+        generation_id=generation_id, max_image_bytes=max_image_bytes, max_pixels=max_pixels, derive=derive
+    )
     reader.apply(body, [])
     return reader.build(require_complete=False, saw_done=True)
 
@@ -183,11 +195,13 @@ class ImageStreamDecoder(SseDecoder):
         max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
         max_pixels: int = DEFAULT_MAX_PIXELS,
         verify_images: bool = True,
+        derive: Derive | None = None,
     ) -> None:
         reader = ImagesReader(
             generation_id=generation_id,
             max_image_bytes=max_image_bytes,
             max_pixels=max_pixels,
             verify_images=verify_images,
+            derive=derive,
         )
         super().__init__(reader, max_image_bytes=max_image_bytes)

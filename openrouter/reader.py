@@ -21,7 +21,7 @@ from openrouter.errors import (
     code_to_status,
     error_for_status,
 )
-from openrouter.imagecheck import check_data_url, decode_data_url
+from openrouter.imagecheck import Derive, check_data_url, decode_data_url
 from openrouter.sse import protocol_error
 from openrouter.types import (
     BytesLike,
@@ -88,10 +88,13 @@ class ImageCollector:
     A refused image keeps its number (so indexes match what the model sent) and its reason.
     """
 
-    def __init__(self, *, max_image_bytes: int, max_pixels: int, verify_images: bool) -> None:
+    def __init__(
+        self, *, max_image_bytes: int, max_pixels: int, verify_images: bool, derive: Derive | None = None
+    ) -> None:
         self._max_image_bytes = max_image_bytes
         self._max_pixels = max_pixels
         self._verify_images = verify_images
+        self._derive = derive
         self.images: list[GeneratedImage] = []
         self.rejected: list[str] = []
 
@@ -101,19 +104,30 @@ class ImageCollector:
         try:
             if self._verify_images:
                 checked = check_data_url(
-                    data_url, max_bytes=self._max_image_bytes, max_pixels=self._max_pixels
+                    data_url,
+                    max_bytes=self._max_image_bytes,
+                    max_pixels=self._max_pixels,
+                    derive=self._derive,
                 )
                 mime, data = checked.mime_type, checked.data
                 width, height, fmt = checked.width, checked.height, checked.format
+                derived = checked.derived
             else:
                 mime, data = decode_data_url(data_url, max_bytes=self._max_image_bytes)
-                width, height, fmt = 0, 0, FORMATS_BY_MIME[mime]
+                width, height, fmt, derived = 0, 0, FORMATS_BY_MIME[mime], None
         except ImageRejected as rejected:
             self.rejected.append(rejected.reason)
             return
         self.images.append(
             GeneratedImage(
-                data=data, mime_type=mime, index=index, width=width, height=height, format=fmt, seed=seed
+                data=data,
+                mime_type=mime,
+                index=index,
+                width=width,
+                height=height,
+                format=fmt,
+                seed=seed,
+                derived=derived,
             )
         )
         events.append(ImageReceived(index=index, mime_type=mime, size_bytes=len(data)))
@@ -127,7 +141,9 @@ class ResponseReader:
 
     BLOB_START: ClassVar[re.Pattern[bytes]]
 
-    def __init__(self, *, max_image_bytes: int, max_pixels: int, verify_images: bool) -> None:
+    def __init__(
+        self, *, max_image_bytes: int, max_pixels: int, verify_images: bool, derive: Derive | None = None
+    ) -> None:
         self.generation_id: str | None = None
         self.model: str | None = None
         self.provider: str | None = None
@@ -141,7 +157,7 @@ class ResponseReader:
         self._text: list[str] = []
         self._reasoning: list[str] = []
         self._images = ImageCollector(
-            max_image_bytes=max_image_bytes, max_pixels=max_pixels, verify_images=verify_images
+            max_image_bytes=max_image_bytes, max_pixels=max_pixels, verify_images=verify_images, derive=derive
         )
 
     # What subclasses decide.

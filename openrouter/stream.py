@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 
 from openrouter.errors import ProviderError
+from openrouter.imagecheck import Derive
 from openrouter.reader import ResponseReader, optional_field
 from openrouter.sse import SseDecoder, protocol_error
 from openrouter.types import (
@@ -133,12 +134,15 @@ def parse_completion(
     *,
     max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    derive: Derive | None = None,
 ) -> GenerationResult:
     """Parse a non-streaming chat completion (`choices[0].message.images`) into a GenerationResult.
 
     Raises the typed error for an error envelope or for `finish_reason: "error"` inside a 200.
     """
-    reader = ChatReader(max_image_bytes=max_image_bytes, max_pixels=max_pixels, verify_images=True)
+    reader = ChatReader(
+        max_image_bytes=max_image_bytes, max_pixels=max_pixels, verify_images=True, derive=derive
+    )
     reader.apply(body, [])
     return reader.build(require_complete=False, saw_done=True)
 
@@ -152,9 +156,10 @@ class StreamDecoder(SseDecoder):
         max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
         max_pixels: int = DEFAULT_MAX_PIXELS,
         verify_images: bool = True,
+        derive: Derive | None = None,
     ) -> None:
         """`verify_images=False` skips the Pillow decode (base64 is still checked): for benchmarks."""
         reader = ChatReader(
-            max_image_bytes=max_image_bytes, max_pixels=max_pixels, verify_images=verify_images
+            max_image_bytes=max_image_bytes, max_pixels=max_pixels, verify_images=verify_images, derive=derive
         )
         super().__init__(reader, max_image_bytes=max_image_bytes)

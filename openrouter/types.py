@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from openrouter.capabilities import Capabilities, PricingLine
 
@@ -91,6 +92,8 @@ class GeneratedImage:
     format: str
     # The seed the provider says it drew this image with, when it says (the Image API may echo it).
     seed: int | None = None
+    # What the client's `derive` made of the checked image's decoded pixels (Easel: its thumbnail).
+    derived: Any = field(default=None, repr=False, compare=False)
 
     @property
     def size_bytes(self) -> int:

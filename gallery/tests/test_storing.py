@@ -140,6 +140,52 @@ def test_thumbnail_of_a_1024_png_is_quick_enough_to_make_at_save_time():
     assert (thumb.width, thumb.height) == (512, 512)
 
 
+def _decoded(data: bytes) -> PILImage.Image:
+    picture = PILImage.open(io.BytesIO(data))
+    picture.load()
+    return picture
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"), [((1024, 1024), (512, 512)), ((1344, 768), (512, 293)), ((300, 200), (300, 200))]
+)
+def test_a_thumbnail_from_decoded_pixels_is_the_one_made_from_the_file(size, expected):
+    data = png_bytes(*size)
+
+    from_pixels = files.thumbnail_from_pixels(_decoded(data))
+
+    assert (from_pixels.width, from_pixels.height) == expected
+    assert from_pixels == files.make_thumbnail(data)
+    with PILImage.open(io.BytesIO(from_pixels.data)) as thumbnail:
+        assert (thumbnail.format, thumbnail.size) == ("WEBP", expected)
+
+
+@pytest.mark.parametrize(
+    ("mode", "colour", "expected_mode"),
+    [("RGBA", (10, 20, 30, 0), "RGBA"), ("P", 3, "RGB"), ("L", 128, "RGB"), ("RGB", (9, 8, 7), "RGB")],
+)
+def test_a_thumbnail_keeps_transparency_and_makes_everything_else_rgb(mode, colour, expected_mode):
+    out = io.BytesIO()
+    PILImage.new(mode, (1024, 512), colour).save(out, "PNG")
+
+    thumbnail = files.thumbnail_from_pixels(_decoded(out.getvalue()))
+
+    with PILImage.open(io.BytesIO(thumbnail.data)) as shown:
+        assert shown.size == (512, 256)
+        assert shown.mode == expected_mode
+
+
+def test_storing_uses_a_thumbnail_already_made_and_decodes_nothing_again(member, monkeypatch):
+    data = png_bytes(1024, 1024)
+    made = files.thumbnail_from_pixels(_decoded(data))
+    monkeypatch.setattr(files, "make_thumbnail", lambda *a, **k: pytest.fail("decoded a second time"))
+
+    stored = services.image_files_store(data=data, image_format="PNG", thumbnail=made)
+
+    assert in_storage(stored.thumbnail_name).read_bytes() == made.data
+    assert (stored.thumbnail_width, stored.thumbnail_height) == (512, 512)
+
+
 def test_zip_response_streams_the_originals_byte_for_byte(member, make_image):
     import zipfile
 

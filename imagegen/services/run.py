@@ -259,7 +259,7 @@ def _save_images(
             stored.append(
                 with_storage_retry(
                     lambda image=image: gallery_services.image_files_store(
-                        data=image.data, image_format=image.format
+                        data=image.data, image_format=image.format, thumbnail=image.derived
                     )
                 )
             )

@@ -1,12 +1,15 @@
 """A generation end to end against the stand-in over real HTTP: stored, measured, failed plainly."""
 
 import hashlib
+import io
 import itertools
 from decimal import Decimal
 
 import pytest
 from django_tasks_db.models import DBTaskResult
+from PIL import Image as PILImage
 
+from gallery import files
 from gallery.models import Image
 from imagegen import services
 from imagegen.models import Generation, GenerationReference
@@ -72,6 +75,24 @@ def test_a_generation_stores_the_image_exactly_as_sent(member, image_models, sta
     assert request["body"]["modalities"] == ["image", "text"]
     assert request["body"]["image_config"] == {"aspect_ratio": "16:9"}, "no size for a model without sizes"
     assert request["body"]["stream"] is True
+
+
+@pytest.mark.parametrize("api", ["chat", "images"])
+def test_each_image_is_decoded_once_its_thumbnail_made_from_the_checks_pixels(
+    member, image_models, standin, tag, settings, monkeypatch, api
+):
+    settings.OPENROUTER_API = api
+    monkeypatch.setattr(files, "make_thumbnail", lambda *a, **k: pytest.fail("the image was decoded twice"))
+
+    generation = run(create(member, image_models[GEMINI], f"a heron in reeds {tag}", aspect_ratio="16:9"))
+
+    assert generation.status == Generation.Status.SUCCEEDED, generation.error_message
+    image = Image.objects.get(generation=generation)
+    original = PILImage.open(io.BytesIO(stored(image.file_name).read_bytes()))
+    original.load()
+    expected = files.thumbnail_from_pixels(original)
+    assert stored(image.thumbnail_name).read_bytes() == expected.data
+    assert (image.thumbnail_width, image.thumbnail_height) == (expected.width, expected.height) == (512, 293)
 
 
 def test_an_image_only_model_is_asked_for_images_only(member, image_models, standin, tag):

@@ -154,3 +154,39 @@ def test_refuses_a_type_that_does_not_match_the_bytes():
 def test_mime_type_case_and_parameters_are_tolerated():
     checked = check_data_url("data:IMAGE/PNG;name=x.png;BASE64," + base64.b64encode(PNG).decode())
     assert checked.mime_type == "image/png"
+
+
+def test_derive_sees_the_whole_decoded_picture_and_its_result_rides_on_the_checked_image():
+    seen = []
+
+    def derive(picture: Image.Image):
+        seen.append((picture.mode, picture.size, picture.getpixel((0, 0))))  # pixels, not just a header
+        return "made from the pixels"
+
+    checked = check_data_url(data_url("image/png", PNG), derive=derive)
+
+    assert seen == [("RGB", (40, 30), (0, 128, 128))]
+    assert checked.derived == "made from the pixels"
+    assert checked.data == PNG
+
+
+def test_derive_is_not_called_for_a_refused_image():
+    truncated = PNG[: len(PNG) // 2]
+    calls = []
+
+    with pytest.raises(ImageRejected):
+        inspect_image(truncated, declared_mime="image/png", derive=calls.append)
+
+    assert calls == []
+
+
+def test_an_error_in_derive_is_its_own_and_never_a_refusal_of_the_image():
+    def derive(picture):
+        raise RuntimeError("the thumbnail maker broke")
+
+    with pytest.raises(RuntimeError, match="thumbnail maker broke"):
+        inspect_image(PNG, declared_mime="image/png", derive=derive)
+
+
+def test_without_derive_nothing_is_derived():
+    assert inspect_image(PNG, declared_mime="image/png").derived is None

@@ -132,6 +132,23 @@ def test_image_and_text_model_returns_image_text_and_cost(standin, standin_clien
     assert "image_config" not in body
 
 
+def test_every_api_hands_each_images_decoded_pixels_to_derive_once(standin, sleeps, api, tag):
+    seen = []
+
+    def derive(picture: Image.Image):
+        seen.append(picture.size)
+        return ("derived", picture.getpixel((512, 512)))
+
+    with make_standin_client(standin, sleeps, api=api.client_api, derive=derive) as client:
+        result = client.generate(request(f"two foxes {tag} [fault:two-images]", GEMINI, IMAGE_AND_TEXT))
+
+    assert len(result.images) == 2
+    assert seen == [(1024, 1024)] * 2
+    for image in result.images:
+        with Image.open(io.BytesIO(image.data)) as picture:
+            assert image.derived == ("derived", picture.convert("RGB").getpixel((512, 512)))
+
+
 def test_every_api_returns_the_same_checked_image_and_cost(standin, api_client, api, tag):
     result = api_client.generate(request(f"a red fox {tag}", GEMINI, IMAGE_AND_TEXT))
 

@@ -14,9 +14,7 @@ from tests.fixtures.generations import running_task_worker
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_three_model_board_fills_live_with_one_failure_cell(
-    live_server, page, member, image_models, tag
-):
+def test_a_three_model_board_fills_live_with_one_failure_cell(live_server, page, member, image_models, tag):
     # "-once": the first of the three requests the stand-in sees is refused, the other two draw; the latency
     # keeps the drawing ones running while the page is first shown.
     prompt = f"a red kite over hills {tag} [fault:400-once] [latency:2]"

@@ -48,11 +48,24 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m openrouter
         "--latency", default="0", help="seconds per generation: '2', or a random range '2-20'"
     )
     parser.add_argument("--oversize-mb", type=int, default=64, help="base64 size of [fault:oversize], in MiB")
+    parser.add_argument(
+        "--drawing-processes",
+        type=int,
+        default=0,
+        metavar="N",
+        help="draw pictures in N helper processes at the lowest CPU priority (for benchmarks); 0 draws inline",
+    )
     args = parser.parse_args(argv)
     try:
         latency = parse_latency(args.latency)
     except ValueError:
         parser.error(f"--latency: expected seconds or a range like 2-20, not {args.latency!r}")
     logging.basicConfig(level=logging.INFO)
-    serve_forever(args.port, latency, host=args.host, oversize_bytes=args.oversize_mb * 1024 * 1024)
+    serve_forever(
+        args.port,
+        latency,
+        host=args.host,
+        oversize_bytes=args.oversize_mb * 1024 * 1024,
+        drawing_processes=args.drawing_processes,
+    )
     return 0

@@ -191,6 +191,22 @@ def bomb_png(width: int = 20_000, height: int = 20_000) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
 
 
+def picture(
+    subject: str,
+    width: int,
+    height: int,
+    variant: int,
+    caption: str,
+    *,
+    seed: int | None,
+    transparent: bool,
+    output_format: str,
+) -> bytes:
+    """One picture of a reply, drawn and encoded in the format asked for (what a drawing process runs)."""
+    png = render_png(subject, width, height, variant, caption, seed=seed, transparent=transparent)
+    return encoded(png, output_format)
+
+
 def encoded(png: bytes, output_format: str) -> bytes:
     """The rendered PNG in the requested format (png, jpeg or webp)."""
     if output_format == "png":

@@ -5,15 +5,19 @@ from __future__ import annotations
 import secrets
 import string
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from openrouter.standin.faults import IMAGES_STATUS_MESSAGES, STATUS_FAULTS
 from openrouter.standin.models import StandinModel
-from openrouter.standin.rendering import bomb_png, encoded, image_dimensions, render_png
+from openrouter.standin.rendering import bomb_png, image_dimensions, picture, render_png
 from openrouter.standin.validation import GenerationRequest
 from openrouter.standin.wire import data_url, error_body
+
+# Draws one picture: rendering.picture's arguments, its bytes.
+Draw = Callable[..., bytes]
 
 
 def generation_id() -> str:
@@ -62,8 +66,11 @@ def status_fault_answer(request: GenerationRequest, fault: str) -> tuple[int, di
     return status, error_body(status, message.format(**values), filled if metadata else None), headers
 
 
-def plan_reply(request: GenerationRequest, fault: str | None, *, oversize_bytes: int) -> Reply:
-    """Everything a request that passed the checks answers, with its fault (if any) applied."""
+def plan_reply(
+    request: GenerationRequest, fault: str | None, *, oversize_bytes: int, draw: Draw = picture
+) -> Reply:
+    """Everything a request that passed the checks answers, with its fault (if any) applied. `draw`
+    makes each picture (rendering.picture, here or in a drawing process: StandinServer.draw)."""
     model = request.model
     reply = Reply(
         generation_id=generation_id(),
@@ -78,7 +85,7 @@ def plan_reply(request: GenerationRequest, fault: str | None, *, oversize_bytes:
     if request.api == "chat":
         _add_words(reply, request, fault, subject, f"{width}x{height}")
     if request.outputs_image and fault != "noimage":
-        _add_pictures(reply, request, subject, width, height, two=fault == "two-images")
+        _add_pictures(reply, request, subject, width, height, two=fault == "two-images", draw=draw)
         broken = _broken_image(
             fault,
             chat=request.api == "chat",
@@ -112,7 +119,7 @@ PREVIEW_SCALES = (8, 4)
 
 
 def _add_pictures(
-    reply: Reply, request: GenerationRequest, subject: str, width: int, height: int, *, two: bool
+    reply: Reply, request: GenerationRequest, subject: str, width: int, height: int, *, two: bool, draw: Draw
 ) -> None:
     """The pictures (`two`: at least two, as Gemini 3 Pro sometimes sends), drawn with the request's
     seed, see-through where a transparent background was asked for, and a streaming provider's previews."""
@@ -123,8 +130,17 @@ def _add_pictures(
     transparent = request.background == "transparent"
     reply.seed = request.seed
     for variant in range(count):
-        png = render_png(subject, width, height, variant, caption, seed=request.seed, transparent=transparent)
-        reply.images.append(data_url(mime, encoded(png, request.output_format)))
+        drawn = draw(
+            subject,
+            width,
+            height,
+            variant,
+            caption,
+            seed=request.seed,
+            transparent=transparent,
+            output_format=request.output_format,
+        )
+        reply.images.append(data_url(mime, drawn))
     if (
         request.api == "images"
         and request.stream

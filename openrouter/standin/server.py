@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
+import os
 import random
 import select
 import socket
@@ -11,6 +13,7 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
@@ -25,6 +28,7 @@ from openrouter.standin.bodies import (
     preview_event,
 )
 from openrouter.standin.faults import STATUS_FAULTS, Markers
+from openrouter.standin.rendering import picture
 from openrouter.standin.replies import Reply, plan_reply, status_fault_answer
 from openrouter.standin.validation import GENERATION_ROUTES, GenerationRequest, RequestError, prompt_of
 from openrouter.standin.wire import KEEPALIVE, error_body
@@ -59,6 +63,27 @@ class _Server(ThreadingHTTPServer):
         logger.debug("stand-in connection from %s ended with an error", client_address, exc_info=True)
 
 
+def _start_drawing_process(server_pid: int) -> None:
+    """A drawing process's start: the lowest CPU priority, in a session of its own whose autogroup is
+    lowered too (with autogroup scheduling a nice value ranks a process only within its session, and the
+    server's session must not share its CPU with the drawing). It ends when the server's process does,
+    however that ends: a killed server cannot tell it to."""
+    threading.Thread(target=_end_with, args=(server_pid,), name="end-with-the-server", daemon=True).start()
+    os.setsid()
+    try:
+        with open("/proc/self/autogroup", "w") as autogroup:
+            autogroup.write("19")
+    except OSError:  # no autogroup scheduling here: the nice value is enough
+        pass
+    os.nice(19)
+
+
+def _end_with(server_pid: int) -> None:
+    while os.getppid() == server_pid:
+        time.sleep(0.5)
+    os._exit(0)
+
+
 class StandinServer:
     """The stand-in on a loopback port. `start()` runs it in a daemon thread; `stop()` ends it."""
 
@@ -73,7 +98,12 @@ class StandinServer:
         oversize_bytes: int = 64 * 1024 * 1024,
         credit_limit: float | None = None,
         hang_limit: float = 600.0,
+        drawing_processes: int = 0,
     ) -> None:
+        """`drawing_processes`: draw the pictures in that many helper processes at the lowest CPU priority
+        (for benchmarks: OpenRouter draws on its own machines, so the stand-in's drawing should take as
+        little as possible from the Easel measured beside it, while accepting and answering connections
+        keeps its normal priority, as a remote server's would). 0 draws in the request's thread."""
         self._httpd = _Server((host, port), _Handler, bind_and_activate=True)
         self._httpd.standin = self
         self.host = host
@@ -96,6 +126,16 @@ class StandinServer:
         self.failing_endpoints: set[str] = set()
         self._thread: threading.Thread | None = None
         self._random = random.Random()
+        self._drawing = (
+            ProcessPoolExecutor(
+                drawing_processes,
+                mp_context=multiprocessing.get_context("spawn"),  # never fork a threaded server
+                initializer=_start_drawing_process,
+                initargs=(os.getpid(),),
+            )
+            if drawing_processes
+            else None
+        )
 
     @property
     def base_url(self) -> str:
@@ -118,6 +158,14 @@ class StandinServer:
             self._thread.join(timeout=5)
             self._thread = None
         self._httpd.server_close()
+        if self._drawing is not None:
+            self._drawing.shutdown(cancel_futures=True)
+
+    def draw(self, *args: Any, **kwargs: Any) -> bytes:
+        """One picture (rendering.picture's arguments), drawn in a drawing process if there are any."""
+        if self._drawing is None:
+            return picture(*args, **kwargs)
+        return self._drawing.submit(picture, *args, **kwargs).result()
 
     def __enter__(self) -> Self:
         return self.start()
@@ -376,7 +424,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault in STATUS_FAULTS:
             self._send_json(*status_fault_answer(request, fault))
             return
-        reply = plan_reply(request, fault, oversize_bytes=self.standin.oversize_bytes)
+        reply = plan_reply(request, fault, oversize_bytes=self.standin.oversize_bytes, draw=self.standin.draw)
         # A model's latency runs from the request's arrival. Drawing the pictures above is OpenRouter's work
         # (on its machines, not Easel's), so it comes out of the wait instead of on top of it: otherwise a
         # burst of requests, drawn one after another by this one process, would look like a slower model.

@@ -4,6 +4,7 @@ import base64
 import io
 import itertools
 import json
+import os
 import re
 import sys
 import threading
@@ -351,6 +352,59 @@ def test_latency_runs_from_the_requests_arrival_so_drawing_is_not_added_to_it(mo
     quick, slow = waits
     assert 1.0 < quick <= 2.0
     assert slow <= 0.5
+
+
+def _image_bytes(response: httpx.Response) -> bytes:
+    url = response.json()["choices"][0]["message"]["images"][0]["image_url"]["url"]
+    return base64.b64decode(url.split(",", 1)[1])
+
+
+def test_drawing_processes_draw_the_same_pictures_at_the_lowest_priority_in_a_session_of_their_own():
+    with StandinServer() as inline:
+        expected = _image_bytes(chat(inline, body("a kite in the wind", stream=False)))
+    with StandinServer(drawing_processes=1) as server:
+        drawn = _image_bytes(chat(server, body("a kite in the wind", stream=False)))
+        helper = server._drawing.submit(os.getpid).result()
+        assert helper != os.getpid()
+        assert os.getpriority(os.PRIO_PROCESS, helper) == 19
+        assert os.getsid(helper) == helper != os.getsid(0)
+    assert drawn == expected
+    assert not Path(f"/proc/{helper}").exists(), "stopping the server ends its drawing processes"
+
+
+def test_drawing_processes_end_with_the_stand_in_process():
+    command = [sys.executable, "-m", "openrouter.standin", "--port", "0", "--drawing-processes", "2"]
+    with standin_process(command, cwd=Path(__file__).resolve().parents[2]) as base_url:
+        response = httpx.post(
+            f"{base_url}/chat/completions", json=body("a lantern", stream=False), headers=AUTH
+        )
+        assert response.status_code == 200
+        assert _image_bytes(response).startswith(b"\x89PNG")
+        helpers = _drawing_helpers()
+        assert len(helpers) >= 1
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in helpers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in helpers if Path(f"/proc/{pid}").exists()]
+
+
+def _drawing_helpers() -> list[int]:
+    """The pids of the drawing processes of the stand-in command this test started."""
+    parents, commands = {}, {}
+    for entry in Path("/proc").iterdir():
+        try:
+            status = (entry / "status").read_text()
+            commands[entry.name] = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if entry.name.isdigit():
+            parents[int(entry.name)] = int(re.search(r"^PPid:\s+(\d+)", status, re.M).group(1))
+    (server,) = [
+        pid
+        for pid, parent in parents.items()
+        if parent == os.getpid() and b"openrouter.standin" in commands[str(pid)]
+    ]
+    return [pid for pid, parent in parents.items() if parent == server]
 
 
 def test_random_latency_range():

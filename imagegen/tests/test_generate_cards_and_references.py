@@ -192,6 +192,13 @@ def test_removed_and_abandoned_kept_uploads_leave_no_file_behind(member_client, 
     assert not files.file_exists(name=old.file_name)
 
 
+def test_a_submission_without_kept_uploads_only_reads_them(member, django_assert_num_queries):
+    # A burst of submissions queues on SQLite's one write lock: clearing nothing must not take it.
+    with django_assert_num_queries(1) as captured:
+        assert services.pending_references_clear(member=member) == 0
+    assert captured.captured_queries[0]["sql"].lstrip().upper().startswith("SELECT")
+
+
 def test_a_kept_upload_belongs_to_its_member(member_client, other_client, image_models, member):
     post(member_client, image_models[GEMINI], prompt="", reference_uploads=[upload("a.png", png_bytes())])
     kept = PendingReference.objects.get()

@@ -21,6 +21,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.utils.text import slugify
 from PIL import Image as PILImage
+from PIL import ImageFilter
 from storages.utils import clean_name, safe_join
 
 from core import image_formats
@@ -179,8 +180,11 @@ def thumbnail_from_pixels(picture: PILImage.Image, *, long_side: int | None = No
     and for page weight (bench/bench_gallery.py: 60 thumbnails well under 2 MB):
     - the picture is first reduced by a whole factor, averaging each 2×2 (or 3×3…) block, then scaled
       the rest of the way with the bilinear filter (`reducing_gap=1.0`): 1 ms from 1024 px rather than
-      7.5 ms for the bilinear filter alone; noisy pictures keep more of their grain, so their thumbnails
-      are larger (about 18 KB rather than 6 KB, as with Lanczos), smooth ones the same (5 KB);
+      7.5 ms for the bilinear filter alone;
+    - a half-pixel box blur then smooths the grain that averaging blocks keeps and a wider filter would
+      have removed: without it a noisy picture's thumbnail is 19 KB rather than 4 KB, and a 60-tile page
+      1.5 MB rather than 0.6 MB (smooth pictures' thumbnails are 4 KB either way); with it, scaling and
+      encoding take 10 ms rather than 13 ms for the bilinear filter alone;
     - no copy when the picture is already RGB or RGBA;
     - WebP `method=2` encodes about three times faster than method 4, with files of the same size, and
       quality 75 rather than 80 makes them a third smaller, with no visible loss at tile size (a 512 px
@@ -189,7 +193,10 @@ def thumbnail_from_pixels(picture: PILImage.Image, *, long_side: int | None = No
     long_side = long_side or settings.THUMBNAIL_LONG_SIDE
     mode = "RGBA" if _has_alpha(picture) else "RGB"
     image = picture if picture.mode == mode else picture.convert(mode)
+    full_size = image.size
     image.thumbnail((long_side, long_side), PILImage.Resampling.BILINEAR, reducing_gap=1.0)
+    if image.size != full_size:
+        image = image.filter(ImageFilter.BoxBlur(0.5))
     out = io.BytesIO()
     image.save(out, "WEBP", quality=75, method=2)
     return Thumbnail(data=out.getvalue(), width=image.width, height=image.height)

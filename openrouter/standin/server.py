@@ -78,6 +78,11 @@ def _start_drawing_process(server_pid: int) -> None:
     os.nice(19)
 
 
+def _drawing_process_ready(_: int) -> int:
+    time.sleep(0.1)  # long enough that one process cannot take every call, so each is started
+    return os.getpid()
+
+
 def _end_with(server_pid: int) -> None:
     while os.getppid() == server_pid:
         time.sleep(0.5)
@@ -142,6 +147,9 @@ class StandinServer:
         return f"http://{self.host}:{self.port}{API_PREFIX}"
 
     def start(self) -> Self:
+        if self._drawing is not None:
+            # Start every drawing process now (each imports Pillow), not during the first burst of requests.
+            list(self._drawing.map(_drawing_process_ready, range(self._drawing._max_workers)))
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.05},

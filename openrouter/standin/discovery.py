@@ -22,6 +22,7 @@ class GenerationRecord:
     provider_name: str
     cost: Decimal
     streamed: bool
+    prompt: str = ""  # for tests (charges_for); never in an answer
 
     def to_api(self) -> dict[str, Any]:
         return {

@@ -219,6 +219,12 @@ class StandinServer:
         with self._lock:
             return self._generations[generation_id].cost
 
+    def charges_for(self, marker: str) -> list[Decimal]:
+        """What was charged for the generations kept whose prompt contains `marker` (a test's own tag: unlike
+        `spent`, a request of an earlier test still finishing cannot change it)."""
+        with self._lock:
+            return [record.cost for record in self._generations.values() if marker in record.prompt]
+
     def generation(self, generation_id: str) -> discovery.GenerationRecord | None:
         with self._lock:
             return self._generations.get(generation_id)
@@ -536,5 +542,6 @@ class _Handler(BaseHTTPRequestHandler):
             provider_name=reply.provider_name,
             cost=reply.cost,
             streamed=request.stream,
+            prompt=request.prompt,
         )
         self.standin._charge(record)

@@ -131,6 +131,7 @@ class StandinServer:
         self.failing_endpoints: set[str] = set()
         self._thread: threading.Thread | None = None
         self._random = random.Random()
+        self._drawing_processes = drawing_processes
         self._drawing = (
             ProcessPoolExecutor(
                 drawing_processes,
@@ -149,7 +150,7 @@ class StandinServer:
     def start(self) -> Self:
         if self._drawing is not None:
             # Start every drawing process now (each imports Pillow), not during the first burst of requests.
-            list(self._drawing.map(_drawing_process_ready, range(self._drawing._max_workers)))
+            list(self._drawing.map(_drawing_process_ready, range(self._drawing_processes)))
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.05},

@@ -42,6 +42,7 @@ class ProgressRecorder:
         Generation.Stage.SAVING,
         Generation.Stage.DONE,
     ]
+    ENDED = (Generation.Stage.DONE, Generation.Stage.FAILED)
 
     def __init__(self, *, generation_id: int, count: int):
         self.generation_id = generation_id
@@ -129,8 +130,13 @@ class ProgressRecorder:
         with self._lock:
             self._requests[str(index)]["stage"] = stage
             self._dirty = True
-        if stage == Generation.Stage.DONE:
-            self.flush()  # the image is in the gallery: show it now
+            others_running = any(
+                state["stage"] not in self.ENDED for key, state in self._requests.items() if key != str(index)
+            )
+        if stage == Generation.Stage.DONE and others_running:
+            # The image is in the gallery: show it now, while the other requests go on. After the last
+            # request, the generation's finish (the next write) shows it: one write fewer for each.
+            self.flush()
 
     def request_failed(self, index: int) -> None:
         self.set_stage(index, Generation.Stage.FAILED)

@@ -81,3 +81,33 @@ def test_one_writer_thread_serves_every_running_generation_and_ends_when_none_ru
     while writers():
         assert time.monotonic() < deadline, "the writer ends when nothing runs"
         time.sleep(0.05)
+
+
+def test_an_image_saved_while_other_requests_run_shows_at_once_and_the_last_waits_for_the_finish(
+    member, image_models
+):
+    """A request's saved image is written at once so its card shows it while the others go on; after the
+    last request the generation's finish writes next, so that write is one a burst need not wait for."""
+    generation = queue_generation(member, image_models[GEMINI], "three kites")
+    Generation.objects.filter(pk=generation.pk).update(status=Generation.Status.RUNNING)
+    recorder = services.ProgressRecorder(generation_id=generation.pk, count=3)
+
+    def updates_of(action) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            action()
+        return sum(query["sql"].startswith("UPDATE") for query in captured)
+
+    assert updates_of(lambda: recorder.set_stage(0, Generation.Stage.DONE)) == 1
+    assert Generation.objects.get(pk=generation.pk).progress["0"]["stage"] == Generation.Stage.DONE
+    assert updates_of(lambda: recorder.request_failed(1)) == 0  # a failure shows with the next flush
+    assert updates_of(lambda: recorder.set_stage(2, Generation.Stage.DONE)) == 0
+    assert recorder.snapshot()["2"]["stage"] == Generation.Stage.DONE  # what the finish writes
+
+
+def test_a_single_requests_saved_image_is_shown_by_the_generations_finish_alone(member, image_models):
+    generation = queue_generation(member, image_models[GEMINI], "one kite")
+    Generation.objects.filter(pk=generation.pk).update(status=Generation.Status.RUNNING)
+    recorder = services.ProgressRecorder(generation_id=generation.pk, count=1)
+    with CaptureQueriesContext(connection) as captured:
+        recorder.set_stage(0, Generation.Stage.DONE)
+    assert not [query for query in captured if query["sql"].startswith("UPDATE")]

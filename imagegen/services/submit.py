@@ -162,11 +162,14 @@ def generation_create(
     if submission_key and (existing := _submitted_before(member=member, submission_key=submission_key)):
         return existing
 
+    # Worked out before the transaction: it holds SQLite's one write lock, which every submission and the
+    # worker's writes wait for, so it should hold it for the reads and writes alone.
+    estimate = generation_estimate(**request, references=references)
+    images_per_request = choices.images_per_request(model.offer(provider or None), count)
     stored = [_store_reference(reference) for reference in references]
     try:
         with transaction.atomic():
             # Budget and limits: locks the member, refuses (AdmissionRefused) or reserves the worst case.
-            estimate = generation_estimate(**request, references=references)
             reserved_usd = admission.generation_admit(member=member, model=model, estimate=estimate)
             generation = Generation.objects.create(
                 member=member,
@@ -176,7 +179,7 @@ def generation_create(
                 image_size=image_size,
                 count=count,
                 parameters=_chosen(parameters),
-                images_per_request=choices.images_per_request(model.offer(provider or None), count),
+                images_per_request=images_per_request,
                 provider=provider,
                 submission_key=submission_key,
                 retry_of=retry_of,

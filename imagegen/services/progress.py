@@ -31,7 +31,8 @@ class ProgressRecorder:
 
     Event handlers only change memory (they run in the streaming thread, which must not wait on the
     database), except the first RequestSending, which is written at once: from then on a retry could
-    cost money, and recovery must know it.
+    cost money, and recovery must know it. (The worker's claim records it with the claim itself and
+    says so with `sent_recorded`.)
     """
 
     STAGE_ORDER = [
@@ -44,7 +45,7 @@ class ProgressRecorder:
     ]
     ENDED = (Generation.Stage.DONE, Generation.Stage.FAILED)
 
-    def __init__(self, *, generation_id: int, count: int):
+    def __init__(self, *, generation_id: int, count: int, sent_recorded: bool = False):
         self.generation_id = generation_id
         self._lock = threading.Lock()
         self._requests = {
@@ -55,7 +56,7 @@ class ProgressRecorder:
         self._text: dict[str, str] = dict.fromkeys(self._requests, "")
         self._preview: bytes | None = None
         self._dirty = False
-        self._sent_recorded = False
+        self._sent_recorded = sent_recorded
 
     # lifecycle: the process's one progress writer flushes it a few times a second while it runs
     def start(self) -> None:

@@ -66,13 +66,16 @@ def generation_run(
     """Run a queued generation to the end. Safe to call twice: only the call that claims the row runs it.
 
     `worker_id` names the worker holding it, so recovery can tell whose heartbeat went stale."""
-    generation = with_database_retry(lambda: _claim(generation_id, worker_id))
+    generation = with_database_retry(lambda: _queued(generation_id))
     if generation is None:
+        return
+    prepared = _prepare(generation, client)
+    if not with_database_retry(lambda: _claim(generation, worker_id, sending=prepared.failure is None)):
         return
     with _active_lock:
         _active.add(generation.pk)
     try:
-        _run_claimed(generation, client)
+        _run_claimed(generation, prepared)
     finally:
         with _active_lock:
             _active.discard(generation.pk)
@@ -84,30 +87,53 @@ def _requests_of(generation: Generation, api: str) -> tuple[int, int]:
     return -(-generation.count // per_request), per_request
 
 
-def _run_claimed(generation: Generation, client: openrouter.OpenRouterClient | None) -> None:
-    api = client.api.name if client is not None else api_for(generation.model.api)
-    requests, per_request = _requests_of(generation, api)
-    recorder = ProgressRecorder(generation_id=generation.pk, count=requests)
+@dataclass
+class PreparedRun:
+    """A generation's requests, built before it is claimed: `failure` when they cannot be sent at all."""
+
+    requests: int
+    per_request: int = 1
+    request: openrouter.ImageRequest | None = None
+    client: openrouter.OpenRouterClient | None = None
+    failure: "RequestOutcome | None" = None
+
+
+def _prepare(generation: Generation, client: openrouter.OpenRouterClient | None) -> PreparedRun:
+    """Never raises: a generation that cannot be prepared is still claimed, and fails saying why."""
+    requests = 1
+    try:
+        api = client.api.name if client is not None else api_for(generation.model.api)
+        requests, per_request = _requests_of(generation, api)
+        request = _image_request(generation, n=per_request)
+        client = client or openrouter_client(api=api)
+    except openrouter.OpenRouterError as error:
+        return PreparedRun(requests=requests, failure=RequestOutcome(index=0, error=error))
+    except Exception:
+        logger.exception("Generation %s failed inside Easel", generation.pk)
+        return PreparedRun(requests=requests, failure=RequestOutcome(index=0, internal_error=True))
+    return PreparedRun(requests=requests, per_request=per_request, request=request, client=client)
+
+
+def _run_claimed(generation: Generation, prepared: PreparedRun) -> None:
+    requests, request, client = prepared.requests, prepared.request, prepared.client
+    # The claim recorded the request as sent (when there is one to send): the recorder need not again.
+    recorder = ProgressRecorder(
+        generation_id=generation.pk, count=requests, sent_recorded=prepared.failure is None
+    )
     recorder.start()
     outcomes: list[RequestOutcome] = []
     try:
-        try:
-            request = _image_request(generation, n=per_request)
-            client = client or openrouter_client(api=api)
-        except openrouter.OpenRouterError as error:
-            outcomes = [RequestOutcome(index=0, error=error)]
+        if prepared.failure is not None:
+            outcomes = [prepared.failure]
+        elif requests == 1:
+            outcomes = [_run_request(generation, request, 0, client, recorder)]
         else:
-            if requests == 1:
-                outcomes = [_run_request(generation, request, 0, client, recorder)]
-            else:
-                with ThreadPoolExecutor(
-                    max_workers=requests, thread_name_prefix=f"gen{generation.pk}"
-                ) as pool:
-                    futures = [
-                        pool.submit(_run_request_in_thread, generation, request, index, client, recorder)
-                        for index in range(requests)
-                    ]
-                    outcomes = [future.result() for future in futures]
+            with ThreadPoolExecutor(max_workers=requests, thread_name_prefix=f"gen{generation.pk}") as pool:
+                futures = [
+                    pool.submit(_run_request_in_thread, generation, request, index, client, recorder)
+                    for index in range(requests)
+                ]
+                outcomes = [future.result() for future in futures]
     except Exception:
         logger.exception("Generation %s failed inside Easel", generation.pk)
         outcomes = [RequestOutcome(index=0, internal_error=True)]
@@ -116,9 +142,21 @@ def _run_claimed(generation: Generation, client: openrouter.OpenRouterClient | N
     with_database_retry(lambda: _finish(generation, outcomes, recorder))
 
 
-def _claim(generation_id: int, worker_id: str) -> Generation | None:
+def _queued(generation_id: int) -> Generation | None:
+    return (
+        Generation.objects.select_related("model", "member")
+        .filter(pk=generation_id, status=Generation.Status.QUEUED)
+        .first()
+    )
+
+
+def _claim(generation: Generation, worker_id: str, *, sending: bool) -> bool:
+    """Take the queued row for this worker. When its request is ready to leave, the same write records it
+    as sent: from here on a retry could pay twice, and recovery must know it (one write, not two, for
+    each generation of a burst, each waiting its turn for SQLite's one write lock)."""
     now = timezone.now()
-    claimed = Generation.objects.filter(pk=generation_id, status=Generation.Status.QUEUED).update(
+    sent = {"request_sent_at": now} if sending else {}
+    claimed = Generation.objects.filter(pk=generation.pk, status=Generation.Status.QUEUED).update(
         status=Generation.Status.RUNNING,
         stage=Generation.Stage.SENDING,
         worker_id=worker_id,
@@ -127,10 +165,9 @@ def _claim(generation_id: int, worker_id: str) -> Generation | None:
         attempts=F("attempts") + 1,
         preview=None,  # an earlier attempt's preview is not this attempt's picture
         updated_at=now,
+        **sent,
     )
-    if claimed != 1:
-        return None
-    return Generation.objects.select_related("model", "member").get(pk=generation_id)
+    return claimed == 1
 
 
 def _image_request(generation: Generation, *, n: int = 1) -> openrouter.ImageRequest:

@@ -234,6 +234,35 @@ def test_no_api_key_fails_with_ask_an_admin(member, image_models, settings, tag)
     assert generation.status == Generation.Status.FAILED
     assert generation.error_kind == "bad_key"
     assert "Ask an admin" in generation.error_message
+    assert generation.request_sent_at is None, "nothing left: a retry could not pay twice"
+    assert generation.attempts == 1
+
+
+def test_the_claim_records_the_request_as_sent_and_the_finish_shows_the_image(
+    member, image_models, standin, tag
+):
+    """A generation of one request writes its row twice in its own thread: the claim, which also records
+    the request as sent before it leaves, and the finish. In a burst of 100, each write waits its turn
+    for SQLite's one write lock (bench/bench_generate.py); the stage written in between is the progress
+    writer's, on its own connection."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    generation = create(member, image_models[GEMINI], f"a paper boat {tag}")
+    with CaptureQueriesContext(connection) as captured:
+        services.generation_run(generation_id=generation.pk, worker_id="worker-a")
+    row_writes = [q["sql"] for q in captured if q["sql"].startswith('UPDATE "imagegen_generation"')]
+
+    assert len(row_writes) == 2
+    assert '"request_sent_at"' in row_writes[0]
+    assert '"worker_id"' in row_writes[0]
+    assert '"finished_at"' in row_writes[1]
+    generation.refresh_from_db()
+    assert generation.status == Generation.Status.SUCCEEDED
+    assert generation.request_sent_at == generation.started_at
+    assert generation.worker_id == "worker-a"
+    assert generation.progress["0"]["stage"] == Generation.Stage.DONE
+    assert len(standin.requests_for(tag)) == 1
 
 
 def test_a_short_database_outage_while_saving_loses_nothing(member, image_models, monkeypatch, tag):

@@ -551,9 +551,14 @@ def test_a_link_instead_of_the_image_is_rejected(standin, standin_client, tag):
     assert len(standin.requests_for(tag)) == 1
 
 
-def test_slow_trickle_keeps_the_idle_timer_alive(standin, api, tag):
-    # The trickle lasts 1.5 s in small pieces: an idle limit of 1 s, counted from the start, would end it.
-    with client_for(standin, idle_timeout=1.0, api=api.client_api) as client:
+def test_slow_trickle_keeps_the_idle_timer_alive(api, tag):
+    # Its own stand-in, so the margins suit a loaded machine: the trickle lasts 5 s in pieces 0.1 s apart;
+    # an idle limit of 2.5 s, counted from the start, would end it. (With the session stand-in's 1.5 s
+    # trickle against 1 s, a CI run loaded by a second test run stalled past the limit before the answer.)
+    with (
+        StandinServer(slow_seconds=5.0) as server,
+        client_for(server, idle_timeout=2.5, api=api.client_api) as client,
+    ):
         assert client.generate(request(f"{tag} [fault:slow]")).images
 
 

@@ -238,30 +238,43 @@ def test_no_api_key_fails_with_ask_an_admin(member, image_models, settings, tag)
     assert generation.attempts == 1
 
 
-def test_the_claim_records_the_request_as_sent_and_the_finish_shows_the_image(
+def test_one_request_writes_its_row_twice_the_claim_and_the_finish_with_the_image(
     member, image_models, standin, tag
 ):
-    """A generation of one request writes its row twice in its own thread: the claim, which also records
-    the request as sent before it leaves, and the finish. In a burst of 100, each write waits its turn
-    for SQLite's one write lock (bench/bench_generate.py); the stage written in between is the progress
-    writer's, on its own connection."""
+    """A generation of one request writes in its own thread: the claim, which also records the request as
+    sent before it leaves, then its image's row and the finish in one transaction. In a burst of 100, each
+    transaction waits its turn for SQLite's one write lock (bench/bench_generate.py); the stages shown
+    in between are the progress writer's, on its own connection."""
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     generation = create(member, image_models[GEMINI], f"a paper boat {tag}")
-    with CaptureQueriesContext(connection) as captured:
+    statements = []  # (SQL, the outermost transaction it ran in: the Atomic object itself, kept alive)
+
+    def record(execute, sql, params, many, context):
+        statements.append((sql, connection.atomic_blocks[0] if connection.atomic_blocks else None))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
         services.generation_run(generation_id=generation.pk, worker_id="worker-a")
-    row_writes = [q["sql"] for q in captured if q["sql"].startswith('UPDATE "imagegen_generation"')]
+    row_writes = [(sql, block) for sql, block in statements if sql.startswith('UPDATE "imagegen_generation"')]
+    image_inserts = [
+        (sql, block) for sql, block in statements if sql.startswith('INSERT INTO "gallery_image"')
+    ]
 
     assert len(row_writes) == 2
-    assert '"request_sent_at"' in row_writes[0]
-    assert '"worker_id"' in row_writes[0]
-    assert '"finished_at"' in row_writes[1]
+    (claim, _), (finish, finish_block) = row_writes
+    assert '"request_sent_at"' in claim
+    assert '"worker_id"' in claim
+    assert '"finished_at"' in finish
+    ((_, image_block),) = image_inserts
+    assert finish_block is not None
+    assert image_block is finish_block, "the image and the finish commit together"
     generation.refresh_from_db()
     assert generation.status == Generation.Status.SUCCEEDED
     assert generation.request_sent_at == generation.started_at
     assert generation.worker_id == "worker-a"
     assert generation.progress["0"]["stage"] == Generation.Stage.DONE
+    assert Image.objects.filter(generation=generation).count() == 1
     assert len(standin.requests_for(tag)) == 1
 
 

@@ -86,4 +86,4 @@ def standin_process(command: list[str], **popen_options: Any) -> Iterator[str]:
         yield re.search(r"http://\S+/api/v1", line).group(0)
     finally:
         process.terminate()
-        process.wait(timeout=5)
+        process.wait(timeout=30)  # a loaded machine may be slow to schedule its exit

@@ -380,8 +380,10 @@ def test_drawing_processes_draw_the_same_pictures_at_the_lowest_priority_in_a_se
 def test_drawing_processes_end_with_the_stand_in_process():
     command = [sys.executable, "-m", "openrouter.standin", "--port", "0", "--drawing-processes", "2"]
     with standin_process(command, cwd=Path(__file__).resolve().parents[2]) as base_url:
+        # A picture drawn at the lowest priority waits out whatever else a loaded machine runs (a -n 6 run
+        # went past httpx's default 5 s).
         response = httpx.post(
-            f"{base_url}/chat/completions", json=body("a lantern", stream=False), headers=AUTH
+            f"{base_url}/chat/completions", json=body("a lantern", stream=False), headers=AUTH, timeout=120
         )
         assert response.status_code == 200
         assert _image_bytes(response).startswith(b"\x89PNG")

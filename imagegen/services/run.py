@@ -71,7 +71,7 @@ def generation_run(
     if generation is None:
         return
     prepared = _prepare(generation, client)
-    if not with_database_retry(lambda: _claim(generation, worker_id, sending=prepared.failure is None)):
+    if not with_database_retry(lambda: _claim(generation, worker_id, sending=prepared.sendable)):
         return
     with _active_lock:
         _active.add(generation.pk)
@@ -98,6 +98,10 @@ class PreparedRun:
     client: openrouter.OpenRouterClient | None = None
     failure: "RequestOutcome | None" = None
 
+    @property
+    def sendable(self) -> bool:
+        return self.failure is None
+
 
 def _prepare(generation: Generation, client: openrouter.OpenRouterClient | None) -> PreparedRun:
     """Never raises: a generation that cannot be prepared is still claimed, and fails saying why."""
@@ -118,13 +122,11 @@ def _prepare(generation: Generation, client: openrouter.OpenRouterClient | None)
 def _run_claimed(generation: Generation, prepared: PreparedRun) -> None:
     requests, request, client = prepared.requests, prepared.request, prepared.client
     # The claim recorded the request as sent (when there is one to send): the recorder need not again.
-    recorder = ProgressRecorder(
-        generation_id=generation.pk, count=requests, sent_recorded=prepared.failure is None
-    )
+    recorder = ProgressRecorder(generation_id=generation.pk, count=requests, sent_recorded=prepared.sendable)
     recorder.start()
     outcomes: list[RequestOutcome] = []
     try:
-        if prepared.failure is not None:
+        if not prepared.sendable:
             outcomes = [prepared.failure]
         elif requests == 1:
             outcomes = [_run_request(generation, request, 0, client, recorder, last=True)]

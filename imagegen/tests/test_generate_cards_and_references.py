@@ -173,6 +173,28 @@ def test_references_survive_a_refused_submission_and_go_with_the_next(member_cli
     assert f"/generations/{reference.generation_id}/references/0" in card
 
 
+def test_a_page_post_refused_by_the_running_limit_keeps_its_upload(
+    member_client, image_models, member, settings
+):
+    """Without JavaScript the whole page comes back: the refusal says why, the upload stays chosen."""
+    settings.MAX_RUNNING_PER_MEMBER = 1
+    model = image_models[GEMINI]
+    queue_generation(member, model, "already running")
+    data = {"prompt": "a cat", "model": model.pk, "aspect_ratio": "1:1", "count": 1}
+    refused = member_client.post("/", data | {"reference_uploads": [upload("cat.png", png_bytes(40, 30))]})
+    assert refused.status_code == 422
+    html = refused.content.decode()
+    assert "the limit is 1 at a time" in html
+    kept = PendingReference.objects.get(member=member)
+    assert f'<input type="hidden" name="kept_references" value="{kept.pk}">' in html
+
+    # Refused again, naming the kept upload only: still kept, and still shown.
+    again = member_client.post("/", data | {"kept_references": [kept.pk]})
+    assert again.status_code == 422
+    assert list(PendingReference.objects.filter(member=member)) == [kept]
+    assert f'<input type="hidden" name="kept_references" value="{kept.pk}">' in again.content.decode()
+
+
 def test_removed_and_abandoned_kept_uploads_leave_no_file_behind(member_client, image_models, member):
     post(
         member_client, image_models[GEMINI], prompt="", reference_uploads=[upload("a.png", png_bytes(20, 20))]

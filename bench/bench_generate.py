@@ -136,9 +136,24 @@ def main() -> None:
         (
             "in the burst: the request as the worker timed it, p50 / max",
             spread("request"),
-            f"upstream {args.latency:g} s + sending, receiving and checking the image",
+            f"upstream {args.latency:g} s + sending, receiving and checking the image; the next three rows",
         ),
-        ("in the burst: answer → image stored, p50 / max", spread("storing"), "thumbnail, files, rows"),
+        (
+            "… taken by the worker → the request reached upstream, p50 / max",
+            spread("sending"),
+            "building and sending it (the stand-in notes each arrival)",
+        ),
+        (
+            "… upstream: arrival → its whole answer written, p50 / max",
+            spread("upstream"),
+            f"the stand-in's {args.latency:g} s, counted from each arrival",
+        ),
+        (
+            "… answer written → read and checked by the worker, p50 / max",
+            spread("reading"),
+            "decoding the image and making its thumbnail; in a burst, waiting for the worker's turn",
+        ),
+        ("in the burst: image checked → stored, p50 / max", spread("storing"), "files and rows"),
         (
             "Generate page during the burst, p50 / p95",
             pages("generate"),
@@ -209,7 +224,13 @@ def measure(args) -> dict:
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     standin_url = env["OPENROUTER_BASE_URL"]
     processes = [
-        start_standin(port=standin_port, latency=str(args.latency), env=env, log=logs / "standin.log")
+        start_standin(
+            port=standin_port,
+            latency=str(args.latency),
+            env=env,
+            log=logs / "standin.log",
+            answer_log=logs / "standin-answers.jsonl",
+        )
     ]
     try:
         import django
@@ -330,7 +351,7 @@ def measure(args) -> dict:
         stored_after = wait_stored(prompts, starts, every=0.1)
         first_stored = min(start + seconds for start, seconds in zip(starts, stored_after, strict=True))
         burst_seconds = time.monotonic() - burst_started
-        phases = burst_phases(prompts)
+        phases = burst_phases(prompts, answers=logs / "standin-answers.jsonl")
         browsing.set()
         page_times = results.get(timeout=60)
         browser.join()
@@ -374,22 +395,34 @@ def measure(args) -> dict:
     }
 
 
-def burst_phases(prompts: list[str]) -> dict:
-    """Where the burst's time went, from the generations' own timestamps (p50 and the slowest, in s):
-    submit → claimed by the worker; the request as the worker timed it (upstream latency included);
-    response → image stored."""
+def burst_phases(prompts: list[str], *, answers: Path) -> dict:
+    """Where the burst's time went (p50 and the slowest, in s), from the generations' own timestamps and the
+    stand-in's note of when each request arrived and its answer was written (wall clock, as the rows'):
+    submit → claimed by the worker → the request reached upstream → upstream's answer written → the worker
+    has read and checked the image → stored. The middle three add up to the request as the worker timed it."""
     from imagegen.models import Generation
 
-    queued, request, storing = [], [], []
+    upstream_times = {}
+    for line in answers.read_text().splitlines():
+        noted = json.loads(line)
+        upstream_times[noted["prompt"]] = (noted["received"], noted["answered"])
+    phases: dict[str, list[float]] = {
+        name: [] for name in ("queued", "request", "sending", "upstream", "reading", "storing")
+    }
     for generation in Generation.objects.filter(prompt__in=prompts).prefetch_related("images"):
         image = generation.images.all()[0]
-        queued.append((generation.started_at - generation.created_at).total_seconds())
-        request.append(image.latency_ms / 1000)
-        answered = generation.started_at.timestamp() + image.latency_ms / 1000
-        storing.append(generation.finished_at.timestamp() - answered)
+        taken = generation.started_at.timestamp()
+        checked = taken + image.latency_ms / 1000
+        received, answered = upstream_times[generation.prompt]
+        phases["queued"].append(taken - generation.created_at.timestamp())
+        phases["request"].append(image.latency_ms / 1000)
+        phases["sending"].append(received - taken)
+        phases["upstream"].append(answered - received)
+        phases["reading"].append(checked - answered)
+        phases["storing"].append(generation.finished_at.timestamp() - checked)
     return {
         f"{name}_{stat}": function(values)
-        for name, values in (("queued", queued), ("request", request), ("storing", storing))
+        for name, values in phases.items()
         for stat, function in (("p50", statistics.median), ("max", max))
     }
 

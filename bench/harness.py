@@ -108,13 +108,18 @@ def bench_setup(name: str, **env: str) -> Bench:
     )
 
 
-def start_standin(*, port: int, latency: str, env: dict, log: Path) -> subprocess.Popen:
+def start_standin(
+    *, port: int, latency: str, env: dict, log: Path, answer_log: Path | None = None
+) -> subprocess.Popen:
     """The stand-in plays OpenRouter, a remote service: its latency runs from each request's arrival, and it
     draws its pictures in two helper processes at the lowest CPU priority (OpenRouter draws on its own
     machines), so the drawing takes as little as possible from the Easel being measured. Accepting and
     answering connections keeps normal priority, as a remote server's would: at the lowest priority, a
-    burst's connections waited up to 1.8 s in its accept queue while Easel's submissions held the CPU."""
+    burst's connections waited up to 1.8 s in its accept queue while Easel's submissions held the CPU.
+    `answer_log`: where it notes when each request arrived and its answer was written (see StandinServer)."""
     command = [sys.executable, "-m", "openrouter.standin", "--port", str(port), "--drawing-processes", "2"]
+    if answer_log is not None:
+        command += ["--answer-log", str(answer_log)]
     process = start([*command, "--latency", latency], env, log)
     wait_http(f"http://127.0.0.1:{port}/api/v1/models")
     return process

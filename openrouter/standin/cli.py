@@ -55,6 +55,11 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m openrouter
         metavar="N",
         help="draw pictures in N helper processes at the lowest CPU priority (for benchmarks); 0 draws inline",
     )
+    parser.add_argument(
+        "--answer-log",
+        metavar="FILE",
+        help="add a JSON line to FILE for each generation answered: prompt, arrival and answer times",
+    )
     args = parser.parse_args(argv)
     try:
         latency = parse_latency(args.latency)
@@ -67,5 +72,6 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m openrouter
         host=args.host,
         oversize_bytes=args.oversize_mb * 1024 * 1024,
         drawing_processes=args.drawing_processes,
+        answer_log=args.answer_log,
     )
     return 0

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
@@ -104,11 +105,16 @@ class StandinServer:
         credit_limit: float | None = None,
         hang_limit: float = 600.0,
         drawing_processes: int = 0,
+        answer_log: str | Path | None = None,
     ) -> None:
         """`drawing_processes`: draw the pictures in that many helper processes at the lowest CPU priority
         (for benchmarks: OpenRouter draws on its own machines, so the stand-in's drawing should take as
         little as possible from the Easel measured beside it, while accepting and answering connections
-        keeps its normal priority, as a remote server's would). 0 draws in the request's thread."""
+        keeps its normal priority, as a remote server's would). 0 draws in the request's thread.
+
+        `answer_log`: a file where each generation answered in full adds a JSON line: its prompt, and when
+        (wall-clock seconds) the request arrived and its answer had been written. Benchmarks split a
+        request's time with it: the upstream's part, and the client's before and after."""
         self._httpd = _Server((host, port), _Handler, bind_and_activate=True)
         self._httpd.standin = self
         self.host = host
@@ -132,6 +138,7 @@ class StandinServer:
         self._thread: threading.Thread | None = None
         self._random = random.Random()
         self._drawing_processes = drawing_processes
+        self._answer_log = Path(answer_log) if answer_log else None
         self._drawing = (
             ProcessPoolExecutor(
                 drawing_processes,
@@ -241,6 +248,15 @@ class StandinServer:
     def _preview_sent(self, prompt: str, index: int) -> None:
         with self._lock:
             self._previews_sent.append((prompt, index, time.time()))
+
+    def _answered(self, prompt: str, received_at: float) -> None:
+        """`received_at` on the monotonic clock; the log has wall-clock times, comparable across processes."""
+        if self._answer_log is None:
+            return
+        now, wall = time.monotonic(), time.time()
+        line = json.dumps({"prompt": prompt, "received": wall - (now - received_at), "answered": wall})
+        with self._lock, self._answer_log.open("a") as log:
+            log.write(line + "\n")
 
     def previews_sent(self, marker: str) -> list[tuple[int, float]]:
         """(index, wall-clock time) of each preview sent for a prompt containing `marker`, oldest first."""
@@ -476,6 +492,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._charge(reply, request)  # before the stream's end reaches the client
         self._end_chunks()
+        self.standin._answered(request.prompt, self._received_at)
 
     def _write_events(self, events: Iterator[list[bytes]], *, cut_in_image: bool) -> bool:
         """Write the events; with `cut_in_image`, hang up half-way through the first image and say False."""
@@ -517,6 +534,7 @@ class _Handler(BaseHTTPRequestHandler):
             # that has read the whole answer then always finds the spend.
             self._charge(reply, request)
             self._write(body)
+            self.standin._answered(request.prompt, self._received_at)
 
     def _hang(self) -> None:
         """Send nothing more until the client leaves (or `hang_limit` passes), then drop the connection."""

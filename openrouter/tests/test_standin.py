@@ -331,6 +331,22 @@ def test_latency_sends_keepalives_while_waiting():
         assert time.monotonic() - started < 10
 
 
+def test_the_answer_log_has_a_line_for_each_generation_answered_in_full(tmp_path):
+    """For benchmarks: when each request arrived and when its whole answer had been written (wall clock)."""
+    log = tmp_path / "answers.jsonl"
+    with StandinServer(latency=0.3, answer_log=log) as server:
+        before = time.time()
+        assert chat(server, body("a streamed lighthouse")).status_code == 200
+        assert chat(server, body("a lighthouse in one piece", stream=False)).status_code == 200
+        assert chat(server, body("a refused lighthouse [fault:429]")).status_code == 429
+        after = time.time()
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [line["prompt"] for line in lines] == ["a streamed lighthouse", "a lighthouse in one piece"]
+    for line in lines:
+        assert before <= line["received"] < line["answered"] <= after
+        assert line["answered"] - line["received"] >= 0.29  # the latency, counted from the arrival
+
+
 def test_latency_runs_from_the_requests_arrival_so_drawing_is_not_added_to_it(monkeypatch):
     """Drawing is OpenRouter's work: a request that took 1.5 s to draw waits only what is left of 2 s."""
     from openrouter.standin import server as standin_server
@@ -512,10 +528,18 @@ def test_stop_ends_a_hanging_stream_promptly():
     assert not thread.is_alive()
 
 
-def test_runs_as_a_command():
+def test_runs_as_a_command(tmp_path):
+    log = tmp_path / "answers.jsonl"
     command = [sys.executable, "-m", "openrouter.standin", "--port", "0", "--latency", "0"]
-    with standin_process(command, cwd=Path(__file__).resolve().parents[2]) as base_url:
+    with standin_process(
+        [*command, "--answer-log", str(log)], cwd=Path(__file__).resolve().parents[2]
+    ) as base_url:
         assert httpx.get(f"{base_url}/models").status_code == 200
+        generated = httpx.post(
+            f"{base_url}/chat/completions", json=body("a command's lighthouse"), headers=AUTH, timeout=60
+        )
+        assert generated.status_code == 200
+    assert json.loads(log.read_text())["prompt"] == "a command's lighthouse"
 
 
 # POST /images (the dedicated Image API)

@@ -253,6 +253,8 @@ def _run_request(
 
 
 def _finish_with(generation, index: int, result, rows: list[Image], recorder: "ProgressRecorder") -> None:
+    # As _run_claimed before its finish: no progress write of a running row after the final state.
+    recorder.stop()
     recorder.set_stage(index, Generation.Stage.DONE)  # as the finished card shows it
     _finish(generation, [RequestOutcome(index=index, result=result, images=rows)], recorder)
 

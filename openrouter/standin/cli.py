@@ -66,12 +66,15 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m openrouter
     except ValueError:
         parser.error(f"--latency: expected seconds or a range like 2-20, not {args.latency!r}")
     logging.basicConfig(level=logging.INFO)
-    serve_forever(
-        args.port,
-        latency,
-        host=args.host,
-        oversize_bytes=args.oversize_mb * 1024 * 1024,
-        drawing_processes=args.drawing_processes,
-        answer_log=args.answer_log,
-    )
+    try:
+        serve_forever(
+            args.port,
+            latency,
+            host=args.host,
+            oversize_bytes=args.oversize_mb * 1024 * 1024,
+            drawing_processes=args.drawing_processes,
+            answer_log=args.answer_log,
+        )
+    except OSError as error:  # the port taken, an answer log it cannot write: say so in one line
+        parser.error(f"could not start: {error}")
     return 0

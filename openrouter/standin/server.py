@@ -115,6 +115,9 @@ class StandinServer:
         `answer_log`: a file where each generation answered in full adds a JSON line: its prompt, and when
         (wall-clock seconds) the request arrived and its answer had been written. Benchmarks split a
         request's time with it: the upstream's part, and the client's before and after."""
+        self._answer_log = Path(answer_log) if answer_log else None
+        if self._answer_log is not None:
+            self._answer_log.open("a").close()  # a path it cannot write fails here, not at every answer
         self._httpd = _Server((host, port), _Handler, bind_and_activate=True)
         self._httpd.standin = self
         self.host = host
@@ -138,7 +141,6 @@ class StandinServer:
         self._thread: threading.Thread | None = None
         self._random = random.Random()
         self._drawing_processes = drawing_processes
-        self._answer_log = Path(answer_log) if answer_log else None
         self._drawing = (
             ProcessPoolExecutor(
                 drawing_processes,

@@ -536,6 +536,16 @@ def test_stop_ends_a_hanging_stream_promptly():
     assert not thread.is_alive()
 
 
+def test_an_answer_log_it_cannot_write_stops_the_command_with_one_line(tmp_path, capsys):
+    from openrouter.standin.cli import main
+
+    missing = tmp_path / "no such folder" / "answers.jsonl"
+    with pytest.raises(SystemExit) as stopped:
+        main(["--port", "0", "--answer-log", str(missing)])
+    assert stopped.value.code == 2
+    assert f"could not start: [Errno 2] No such file or directory: '{missing}'" in capsys.readouterr().err
+
+
 def test_runs_as_a_command(tmp_path):
     log = tmp_path / "answers.jsonl"
     command = [sys.executable, "-m", "openrouter.standin", "--port", "0", "--latency", "0"]

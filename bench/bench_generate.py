@@ -95,7 +95,9 @@ def main() -> None:
     command = [sys.executable, __file__, "--one-run", *sys.argv[1:]]
     runs = []
     for _ in range(args.runs):
-        finished = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
+        finished = subprocess.run(command, stdout=subprocess.PIPE, text=True)
+        if finished.returncode:
+            sys.exit(finished.returncode)  # the run has said why on stderr
         runs.append(json.loads(finished.stdout.strip().splitlines()[-1]))
 
     def each(key: str, unit: str, digits: int = 0) -> str:
@@ -242,6 +244,17 @@ def measure(args) -> dict:
         from imagegen.client import openrouter_client
         from imagegen.model_sync import models_sync
         from imagegen.models import Generation
+        from imagegen.selectors import WORKER_OWN_CONNECTIONS, database_connection_room
+
+        # The worker's, gunicorn's (2 processes × 8 threads) and this process's own connections.
+        needed = args.threads + WORKER_OWN_CONNECTIONS + 2 * 8 + 1
+        room = database_connection_room()
+        if room is not None and needed > room.free:
+            raise SystemExit(
+                f"PostgreSQL has room for {room.free} more connections (max_connections {room.max_connections}) "
+                f"and this run needs about {needed} ({args.threads} worker threads, 16 web threads): raise "
+                "max_connections, or pass fewer --threads."
+            )
 
         call_command("migrate", verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     Avg,
     Count,
@@ -300,6 +301,60 @@ def worker_on_host(*, host: str, now: datetime | None = None) -> WorkerState | N
     live = workers_live(now=now).filter(host=host).order_by("-heartbeat_at").first()
     latest = live or Worker.objects.filter(host=host).order_by("-heartbeat_at").first()
     return None if latest is None else _worker_state(latest, now)
+
+
+# A worker's connections besides its pool threads': its main loop and its one progress writer.
+WORKER_OWN_CONNECTIONS = 2
+
+
+@dataclass(frozen=True)
+class ConnectionRoom:
+    """PostgreSQL's client connections: its limit, those kept for superusers (and reserved roles), those open now."""
+
+    max_connections: int
+    reserved: int
+    in_use: int
+
+    @property
+    def free(self) -> int:
+        return self.max_connections - self.reserved - self.in_use
+
+
+def database_connection_room() -> ConnectionRoom | None:
+    """The database server's room for more connections; None on SQLite, which has no such limit."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('max_connections')::int, "
+            "current_setting('superuser_reserved_connections')::int "
+            "+ COALESCE(current_setting('reserved_connections', true)::int, 0), "
+            "(SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')"
+        )
+        max_connections, reserved, in_use = cursor.fetchone()
+    return ConnectionRoom(max_connections=max_connections, reserved=reserved, in_use=in_use)
+
+
+def worker_connections_problem(*, threads: int) -> str | None:
+    """Why a worker of `threads` generations at once may not get its database connections, or None.
+
+    Each pool thread keeps a connection while its generation runs. Past PostgreSQL's max_connections the
+    server refuses new ones: generations then wait and retry as if the database were down, and the web
+    pages fail, so the operator is told at start, with the numbers."""
+    room = database_connection_room()
+    if room is None:
+        return None
+    needed = threads + WORKER_OWN_CONNECTIONS
+    available = room.free + 1  # this process's own connection, open for the question, is one of them
+    if needed <= available:
+        return None
+    return (
+        f"This worker runs {threads} generations at once (EASEL_WORKER_THREADS or --threads) and can hold "
+        f"{needed} database connections, but PostgreSQL has room for {available} more (max_connections "
+        f"{room.max_connections}, {room.reserved} of them reserved, {room.in_use} in use). "
+        "Past that, generations wait and retry as if the database were down, and pages fail: raise "
+        "max_connections (or put PgBouncer in front), or lower EASEL_WORKER_THREADS."
+    )
 
 
 # --- the generation log (admin) ---------------------------------------------------------------------

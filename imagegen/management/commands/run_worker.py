@@ -1,3 +1,4 @@
+import logging
 import os
 import socket
 
@@ -7,8 +8,10 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from gallery.storage import storage_problem
-from imagegen import services
+from imagegen import selectors, services
 from imagegen.worker import PoolWorker, lower_cpu_priority
+
+logger = logging.getLogger("easel.worker")
 
 
 class Command(BaseCommand):
@@ -26,6 +29,8 @@ class Command(BaseCommand):
     def handle(self, *, threads: int, worker_id: str, verbosity: int, **options):
         if problem := storage_problem():
             raise CommandError(problem)  # one line, exit code 1: wrong credentials never reach a generation
+        if problem := selectors.worker_connections_problem(threads=max(1, threads)):
+            logger.warning(problem)  # it may still run: fewer generations at once need fewer connections
         lower_cpu_priority(settings.WORKER_NICENESS)
         if settings.WARM_UP:
             services.generation_path_warm_up()  # so the first generation is as quick as the rest

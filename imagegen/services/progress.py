@@ -81,6 +81,10 @@ class ProgressRecorder:
                 case openrouter.RequestSending():
                     state.update(stage=Generation.Stage.SENDING, bytes=0)
                     self._text_bytes[key] = 0
+                    if len(self._requests) == 1 and self._shown(state) == shown_before:
+                        # The claim wrote "sending" on the row, and a card of one request shows no more:
+                        # no write (in a burst of 100, one each, all while the submissions hold the lock).
+                        return
                 case openrouter.Retrying(delay_seconds=delay, reason=reason):
                     state.update(stage=Generation.Stage.SENDING, note=f"Retrying in {delay:.0f} s: {reason}")
                 case openrouter.Started():
@@ -255,6 +259,11 @@ class _ProgressWriter:
                         self._running = False
                         return
                 for recorder in recorders:
+                    with self._lock:
+                        if recorder not in self._recorders:
+                            # Finished since the list was taken: its final state is written, and a write
+                            # after it would only wait its turn at the write lock to change nothing.
+                            continue
                     try:
                         recorder.flush()
                     except Exception:

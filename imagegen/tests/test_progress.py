@@ -1,5 +1,7 @@
 """The worker's progress recorder: it writes what a card would show differently, and nothing else."""
 
+import time
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -7,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 import openrouter
 from imagegen import services
 from imagegen.models import Generation
+from imagegen.services.progress import PROGRESS_FLUSH_SECONDS
 from tests.fixtures.generations import queue_generation
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +114,64 @@ def test_a_single_requests_saved_image_is_shown_by_the_generations_finish_alone(
     with CaptureQueriesContext(connection) as captured:
         recorder.set_stage(0, Generation.Stage.DONE)
     assert not [query for query in captured if query["sql"].startswith("UPDATE")]
+
+
+def test_a_single_requests_first_sending_writes_nothing_as_the_claim_wrote_it(member, image_models):
+    """In a burst of 100, each generation's first "sending" was one more write at SQLite's one write lock,
+    while the submissions held it, of what the worker's claim had just written (bench_generate.py)."""
+    generation = queue_generation(member, image_models[GEMINI], "a kite")
+    Generation.objects.filter(pk=generation.pk).update(status=Generation.Status.RUNNING)
+    recorder = services.ProgressRecorder(generation_id=generation.pk, count=1, sent_recorded=True)
+
+    recorder.on_event(0, openrouter.RequestSending(attempt=1))
+    assert writes_of_a_flush(recorder) == 0
+
+    recorder.on_event(0, openrouter.Retrying(attempt=1, delay_seconds=2, reason="OpenRouter is busy"))
+    assert writes_of_a_flush(recorder) == 1, "a retry's note shows on the card"
+    recorder.on_event(0, openrouter.Started(generation_id="gen-1", attempt=2))
+    assert writes_of_a_flush(recorder) == 1
+
+
+def test_a_card_of_several_requests_gets_its_rows_when_they_are_sent(member, image_models):
+    generation = queue_generation(member, image_models[GEMINI], "two kites", count=2)
+    Generation.objects.filter(pk=generation.pk).update(status=Generation.Status.RUNNING)
+    recorder = services.ProgressRecorder(generation_id=generation.pk, count=2, sent_recorded=True)
+
+    recorder.on_event(0, openrouter.RequestSending(attempt=1))
+    assert writes_of_a_flush(recorder) == 1
+    assert [state["label"] for state in Generation.objects.get(pk=generation.pk).request_states] == [
+        "Sending",
+        "Sending",
+    ]
+
+
+def test_the_writer_does_not_write_a_generation_that_finished_after_it_listed_them(monkeypatch):
+    """A finished generation's row holds its final state; a late progress write changes nothing, but in a
+    burst it waited its turn at the write lock like any other (93 of them in a burst of 100)."""
+    import threading
+
+    flushed = []
+    first, second = (services.ProgressRecorder(generation_id=n, count=1) for n in (1, 2))
+    done = threading.Event()
+
+    def flushing(recorder, other):
+        def flush():
+            flushed.append(recorder.generation_id)
+            # Both finish while this one is written: the other was listed, and is no longer running.
+            recorder.stop()
+            other.stop()
+            done.set()
+
+        return flush
+
+    monkeypatch.setattr(first, "flush", flushing(first, second))
+    monkeypatch.setattr(second, "flush", flushing(second, first))
+    first.start()
+    second.start()  # both listed at the writer's next tick
+    try:
+        assert done.wait(timeout=10)
+        time.sleep(PROGRESS_FLUSH_SECONDS * 3)
+    finally:
+        first.stop()
+        second.stop()
+    assert len(flushed) == 1, flushed

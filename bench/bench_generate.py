@@ -246,14 +246,15 @@ def measure(args) -> dict:
         from imagegen.models import Generation
         from imagegen.selectors import WORKER_OWN_CONNECTIONS, database_connection_room
 
-        # The worker's, gunicorn's (2 processes × 8 threads) and this process's own connections.
-        needed = args.threads + WORKER_OWN_CONNECTIONS + 2 * 8 + 1
+        # The worker's, gunicorn's (its default 2 processes × 8 threads) and this process's own connections.
+        web_threads = 2 * 8
+        needed = args.threads + WORKER_OWN_CONNECTIONS + web_threads + 1
         room = database_connection_room()
         if room is not None and needed > room.free:
             raise SystemExit(
                 f"PostgreSQL has room for {room.free} more connections (max_connections {room.max_connections}) "
-                f"and this run needs about {needed} ({args.threads} worker threads, 16 web threads): raise "
-                "max_connections, or pass fewer --threads."
+                f"and this run needs about {needed} ({args.threads} worker threads, {web_threads} web threads): "
+                "raise max_connections, or pass fewer --threads."
             )
 
         call_command("migrate", verbosity=0)

@@ -173,6 +173,10 @@ SQLITE_OPTIONS = {
 }
 
 
+# PostgreSQL only: the most connections one process (a web process or a worker) holds; 0 keeps one per thread.
+DATABASE_POOL_SIZE = env_int("EASEL_DATABASE_POOL_SIZE", 0, minimum=0, maximum=1000)
+
+
 def _database_from_url(url: str) -> dict:
     accepted = "use postgres://USER:PASSWORD@HOST:5432/NAME (or sqlite:////absolute/path.sqlite3)"
     scheme = url.split(":", 1)[0].lower()
@@ -187,6 +191,15 @@ def _database_from_url(url: str) -> dict:
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["CONN_MAX_AGE"] = 0
         config["OPTIONS"] = dict(SQLITE_OPTIONS)
+    elif DATABASE_POOL_SIZE:
+        # psycopg's pool (Django's OPTIONS["pool"]): a thread borrows a connection for its request or its
+        # database work and gives it back, so a process holds at most this many, however many threads it
+        # runs. A thread that finds them all busy waits up to `timeout` s, then fails as in an outage.
+        config["CONN_MAX_AGE"] = 0  # the pool keeps the connections; Django must not keep them as well
+        config["OPTIONS"] = {
+            **config.get("OPTIONS", {}),
+            "pool": {"min_size": 1, "max_size": DATABASE_POOL_SIZE, "timeout": 30},
+        }
     return config
 
 
@@ -202,6 +215,7 @@ else:
         }
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASE_POOL_SIZE = 0  # a file, not a server: no connection limit to pool for
     # A file, not memory: the test server, worker threads and subprocesses all share it.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-easel.sqlite3")}
 

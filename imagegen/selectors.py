@@ -338,22 +338,35 @@ def database_connection_room() -> ConnectionRoom | None:
 def worker_connections_problem(*, threads: int) -> str | None:
     """Why a worker of `threads` generations at once may not get its database connections, or None.
 
-    Each pool thread keeps a connection while its generation runs. Past PostgreSQL's max_connections the
-    server refuses new ones: generations then wait and retry as if the database were down, and the web
-    pages fail, so the operator is told at start, with the numbers."""
+    Without a pool, each pool thread keeps a connection while its generation runs; with one
+    (EASEL_DATABASE_POOL_SIZE), the whole process holds at most the pool's size. Past PostgreSQL's
+    max_connections the server refuses new ones: generations then wait and retry as if the database were
+    down, and the web pages fail, so the operator is told at start, with the numbers."""
     room = database_connection_room()
     if room is None:
         return None
-    needed = threads + WORKER_OWN_CONNECTIONS
+    pool_size = settings.DATABASE_POOL_SIZE
+    needed = pool_size or threads + WORKER_OWN_CONNECTIONS
     available = room.free + 1  # this process's own connection, open for the question, is one of them
     if needed <= available:
         return None
+    if pool_size:
+        holds = f"keeps up to {needed} database connections (EASEL_DATABASE_POOL_SIZE)"
+        remedy = "lower EASEL_DATABASE_POOL_SIZE"
+    else:
+        holds = (
+            f"runs {threads} generations at once (EASEL_WORKER_THREADS or --threads) and can hold {needed} "
+            "database connections"
+        )
+        remedy = (
+            "set EASEL_DATABASE_POOL_SIZE (a few connections that all its threads share), or lower "
+            "EASEL_WORKER_THREADS"
+        )
     return (
-        f"This worker runs {threads} generations at once (EASEL_WORKER_THREADS or --threads) and can hold "
-        f"{needed} database connections, but PostgreSQL has room for {available} more (max_connections "
+        f"This worker {holds}, but PostgreSQL has room for {available} more (max_connections "
         f"{room.max_connections}, {room.reserved} of them reserved, {room.in_use} in use). "
         "Past that, generations wait and retry as if the database were down, and pages fail: raise "
-        "max_connections (or put PgBouncer in front), or lower EASEL_WORKER_THREADS."
+        f"max_connections (or put PgBouncer in front), or {remedy}."
     )
 
 

@@ -23,6 +23,11 @@ BAD_VALUES = [
     ),
     ("EASEL_WORKER_THREADS", "0", "EASEL_WORKER_THREADS='0' is not valid: use a whole number from 1 to 200"),
     (
+        "EASEL_DATABASE_POOL_SIZE",
+        "-1",
+        "EASEL_DATABASE_POOL_SIZE='-1' is not valid: use a whole number from 0 to 1000",
+    ),
+    (
         "EASEL_MONTHLY_BUDGET_USD",
         "lots",
         "EASEL_MONTHLY_BUDGET_USD='lots' is not valid: use an amount in US dollars",
@@ -50,6 +55,26 @@ def test_good_values_start(tmp_path):
     env = clean_env(tmp_path, EASEL_DEBUG="false", PORT="8080", EASEL_HTTPS="0", EASEL_WORKER_THREADS="4")
     result = manage("check", env=env)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_database_pool_size_pools_postgresql_connections_and_leaves_sqlite_alone(tmp_path):
+    show = (
+        "from django.conf import settings; database = settings.DATABASES['default']; "
+        "print(settings.DATABASE_POOL_SIZE, database['CONN_MAX_AGE'], database['OPTIONS'].get('pool'))"
+    )
+    # A closed port: nothing here connects, and a mistake that did would fail at once.
+    postgresql = "postgres://easel:secret@127.0.0.1:1/easel"
+
+    def shown(**env) -> str:
+        result = manage("shell", "--no-imports", "-c", show, env=clean_env(tmp_path, **env))
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    assert shown(DATABASE_URL=postgresql, EASEL_DATABASE_POOL_SIZE="5") == (
+        "5 0 {'min_size': 1, 'max_size': 5, 'timeout': 30}"
+    )
+    assert shown(DATABASE_URL=postgresql) == "0 60 None", "without it, a connection per thread, kept 60 s"
+    assert shown(EASEL_DATABASE_POOL_SIZE="5") == "0 0 None", "SQLite is a file: nothing to pool"
 
 
 def _secret_key(env) -> str:

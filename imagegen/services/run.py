@@ -75,11 +75,21 @@ def generation_run(
         return
     with _active_lock:
         _active.add(generation.pk)
+    _release_pooled_connection()
     try:
         _run_claimed(generation, prepared)
     finally:
         with _active_lock:
             _active.discard(generation.pk)
+
+
+def _release_pooled_connection() -> None:
+    """With a connection pool (EASEL_DATABASE_POOL_SIZE), give this thread's connection back before the
+    seconds of waiting on OpenRouter, so that a worker's threads share the pool's few connections rather
+    than each holding one; the answer's rows borrow one again. Without a pool the connection stays: a new
+    one for every answer would cost PostgreSQL a process and a login each time."""
+    if settings.DATABASE_POOL_SIZE and not connection.in_atomic_block:
+        connection.close()
 
 
 def _requests_of(generation: Generation, api: str) -> tuple[int, int]:

@@ -42,7 +42,23 @@ def test_a_worker_with_more_threads_than_postgresql_has_room_for_is_told_what_to
     assert "runs 100000 generations at once (EASEL_WORKER_THREADS or --threads)" in problem
     assert "can hold 100002 database connections" in problem
     assert f"max_connections {room.max_connections}" in problem
-    assert "raise max_connections (or put PgBouncer in front), or lower EASEL_WORKER_THREADS" in problem
+    assert (
+        "raise max_connections (or put PgBouncer in front), or set EASEL_DATABASE_POOL_SIZE (a few "
+        "connections that all its threads share), or lower EASEL_WORKER_THREADS"
+    ) in problem
+
+
+def test_with_a_pool_the_worker_needs_the_pools_connections_whatever_its_threads(settings):
+    settings.DATABASE_POOL_SIZE = 4
+    assert selectors.worker_connections_problem(threads=100_000) is None
+
+    settings.DATABASE_POOL_SIZE = 100_000
+    problem = selectors.worker_connections_problem(threads=1)
+    if connection.vendor == "sqlite":
+        assert problem is None
+        return
+    assert "keeps up to 100000 database connections (EASEL_DATABASE_POOL_SIZE)" in problem
+    assert problem.endswith("or lower EASEL_DATABASE_POOL_SIZE.")
 
 
 def test_the_worker_logs_the_problem_at_start_and_still_runs(monkeypatch, caplog):

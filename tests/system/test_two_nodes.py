@@ -33,6 +33,9 @@ def nodes(s3_media, tmp_path):
         data_dir = tmp_path / f"node-{name}"
         data_dir.mkdir(mode=0o700)
         env = {"EASEL_DATA_DIR": str(data_dir), **s3_media.env()}
+        if name == "b":
+            # B's web processes and worker share a pool of two connections each (fewer than their threads).
+            env["EASEL_DATABASE_POOL_SIZE"] = "2"
         started[name] = {"data": data_dir, "env": env, "web": WebServer(tmp_path / f"web-{name}.log", **env)}
     for node in started.values():
         node["web"].wait_until_ready()

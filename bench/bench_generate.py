@@ -86,6 +86,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="fresh setups measured (this machine is noisy)")
     parser.add_argument("--threads", type=int, default=20, help="the worker's EASEL_WORKER_THREADS")
     parser.add_argument("--within", type=float, default=2.0, help="target: the burst within this × upstream")
+    parser.add_argument(
+        "--database-pool", type=int, default=0, help="EASEL_DATABASE_POOL_SIZE for every process (PostgreSQL)"
+    )
     parser.add_argument("--one-run", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one_run:
@@ -193,7 +196,9 @@ def main() -> None:
     write_section(
         title if vendor == "SQLite" else f"{title} ({vendor})",
         f"`uv run python bench/bench_generate.py {options}`".replace(" `", "`") + " — real gunicorn "
-        f"(2 processes × 8 threads) and one worker process ({args.threads} threads) on {vendor}, the stand-in answering "
+        f"(2 processes × 8 threads) and one worker process ({args.threads} threads) on {vendor}"
+        + (f", each process with a pool of {args.database_pool} connections" if args.database_pool else "")
+        + ", the stand-in answering "
         f"after {args.latency:g} s, on this 2-core machine; each run starts from an empty database. "
         "The stand-in plays OpenRouter, whose drawing happens on OpenRouter's machines, not Easel's: it draws "
         "in two helper processes at the lowest CPU priority (each in a session of its own whose autogroup is "
@@ -220,6 +225,7 @@ def measure(args) -> dict:
         EASEL_MAX_SUBMISSIONS_PER_MINUTE="1000",
         EASEL_ACCESS_LOG="false",
         EASEL_WORKER_THREADS=str(args.threads),
+        EASEL_DATABASE_POOL_SIZE=str(args.database_pool),
     )
     env, logs = bench.env, bench.logs
     os.environ.update(env)
@@ -246,15 +252,20 @@ def measure(args) -> dict:
         from imagegen.models import Generation
         from imagegen.selectors import WORKER_OWN_CONNECTIONS, database_connection_room
 
-        # The worker's, gunicorn's (its default 2 processes × 8 threads) and this process's own connections.
+        # The worker's, gunicorn's (its default 2 processes × 8 threads) and this process's own connections;
+        # with a pool, each of the three processes holds at most the pool's size.
         web_threads = 2 * 8
-        needed = args.threads + WORKER_OWN_CONNECTIONS + web_threads + 1
+        pool = args.database_pool
+        if pool:
+            needed = 1 + 2 * min(pool, 8) + pool
+        else:
+            needed = 1 + args.threads + WORKER_OWN_CONNECTIONS + web_threads
         room = database_connection_room()
         if room is not None and needed > room.free:
             raise SystemExit(
                 f"PostgreSQL has room for {room.free} more connections (max_connections {room.max_connections}) "
                 f"and this run needs about {needed} ({args.threads} worker threads, {web_threads} web threads): "
-                "raise max_connections, or pass fewer --threads."
+                "raise max_connections, or pass --database-pool N, or fewer --threads."
             )
 
         call_command("migrate", verbosity=0)

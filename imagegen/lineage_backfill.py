@@ -50,8 +50,10 @@ def lineage_backfill(*, batch: int = BATCH) -> BackfillReport:
 
 
 def _parents_of_generations(ids: set[int]) -> dict[int, list[tuple[int, str]]]:
-    generations = Generation.objects.filter(pk__in=ids).only(
-        "pk", "remix_of_id", "run_again_of_id", "retry_of_id"
+    generations = (
+        Generation.objects.filter(pk__in=ids)
+        .only("pk", "remix_of_id", "run_again_of_id", "retry_of_id")
+        .prefetch_related("references")
     )
     return {
         generation.pk: selectors.generation_lineage_parents(generation=generation)

@@ -193,9 +193,8 @@ def generation_lineage_parents(*, generation: Generation) -> list[tuple[int, str
     parents: list[tuple[int, str]] = []
     if generation.remix_of_id:
         parents.append((generation.remix_of_id, ImageParent.Kind.REMIX))
-    references = generation.references.filter(source_image__isnull=False).values_list(
-        "source_image_id", flat=True
-    )
+    # All of them, filtered here: the worker has them prefetched (it sent them), so this asks nothing more.
+    references = [ref.source_image_id for ref in generation.references.all() if ref.source_image_id]
     parents += [(pk, ImageParent.Kind.EDIT) for pk in references]
     if generation.run_again_of_id:
         parents.append((generation.run_again_of_id, ImageParent.Kind.RUN_AGAIN))

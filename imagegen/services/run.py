@@ -157,8 +157,10 @@ def _run_claimed(generation: Generation, prepared: PreparedRun) -> None:
 
 
 def _queued(generation_id: int) -> Generation | None:
+    # Its references are read once, here: the request sends them, and the images' recipe and lineage name them.
     return (
         Generation.objects.select_related("model", "member")
+        .prefetch_related("references")
         .filter(pk=generation_id, status=Generation.Status.QUEUED)
         .first()
     )
@@ -430,8 +432,8 @@ def _finish(generation: Generation, outcomes: list[RequestOutcome], recorder: "P
             error_kind=kind,
             error_message=message,
         )
-    with transaction.atomic():
-        Generation.objects.filter(pk=generation.pk).update(**fields)
+    # One statement, atomic by itself (and inside the images' transaction when it comes with them).
+    Generation.objects.filter(pk=generation.pk).update(**fields)
 
 
 INTERNAL_ERROR = "Something went wrong inside Easel while saving or sending this request. Try again; if it keeps happening, tell an admin."

@@ -278,6 +278,26 @@ def test_one_request_writes_its_row_twice_the_claim_and_the_finish_with_the_imag
     assert len(standin.requests_for(tag)) == 1
 
 
+def test_the_worker_reads_a_generations_references_once_and_finishes_without_a_savepoint(
+    member, image_models, standin, tag
+):
+    """The request sends the references, the images' recipe hashes them and their lineage links them: one
+    read serves the three. The finish is one UPDATE inside the images' transaction, with no savepoint
+    around it. Each statement is CPU for the worker and the database in a burst of 100."""
+    from django.db import connection
+
+    generation = create(member, image_models[GEMINI], f"a kite over dunes {tag}")
+    statements = []
+    with connection.execute_wrapper(
+        lambda execute, sql, *args: statements.append(sql) or execute(sql, *args)
+    ):
+        services.generation_run(generation_id=generation.pk, worker_id="worker-a")
+
+    assert sum('FROM "imagegen_generationreference"' in sql for sql in statements) == 1, statements
+    assert not [sql for sql in statements if "SAVEPOINT" in sql], statements
+    assert Generation.objects.get(pk=generation.pk).status == Generation.Status.SUCCEEDED
+
+
 def test_a_short_database_outage_while_saving_loses_nothing(member, image_models, monkeypatch, tag):
     from django.db import OperationalError
 

@@ -254,10 +254,11 @@ def measure(args) -> dict:
 
         # The worker's, gunicorn's (its default 2 processes × 8 threads) and this process's own connections;
         # with a pool, each of the three processes holds at most the pool's size.
-        web_threads = 2 * 8
+        web_processes, threads_each = 2, 8
+        web_threads = web_processes * threads_each
         pool = args.database_pool
         if pool:
-            needed = 1 + 2 * min(pool, 8) + pool
+            needed = 1 + web_processes * min(pool, threads_each) + pool
         else:
             needed = 1 + args.threads + WORKER_OWN_CONNECTIONS + web_threads
         room = database_connection_room()
